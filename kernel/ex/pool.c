@@ -430,7 +430,7 @@ static const EX_POOL_TAG_USAGE *ExpFindTag(const EX_POOL_TAG_USAGE *Table, ULONG
     return NULL;
 }
 
-ULONG64 ExReportPoolLeaks(const EX_POOL_TAG_USAGE *Before, ULONG Count)
+ULONG64 ExReportPoolLeaks(const EX_POOL_TAG_USAGE *Before, ULONG Count, PCSTR Prefix)
 {
     static EX_POOL_TAG_USAGE now[EX_POOL_MAX_TAGS]; /* callers run one at a time */
     ULONG n = ExQueryPoolTags(now, EX_POOL_MAX_TAGS);
@@ -444,7 +444,7 @@ ULONG64 ExReportPoolLeaks(const EX_POOL_TAG_USAGE *Before, ULONG Count)
             continue;
         CHAR tag[5];
         ExFormatPoolTag(now[i].Tag, tag);
-        DbgPrint("# pool leak: tag '%s': %llu allocation(s), %llu bytes not freed\n", tag,
+        DbgPrint("%spool leak: tag '%s': %llu allocation(s), %llu bytes not freed\n", Prefix, tag,
                  (unsigned long long)(outstanding - outstandingBefore),
                  (unsigned long long)(now[i].Bytes - bytesBefore));
         leaked += now[i].Bytes - bytesBefore;

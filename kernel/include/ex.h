@@ -22,9 +22,10 @@ VOID ExInitializePool(VOID);
 VOID ExQueryPoolUsage(ULONG64 *Bytes, ULONG64 *Allocations);
 /* Copies the per-tag table; returns how many entries it filled. */
 ULONG ExQueryPoolTags(EX_POOL_TAG_USAGE *Buffer, ULONG Count);
-/* Prints each tag whose outstanding allocations grew since Before (a
-   snapshot from ExQueryPoolTags); returns the number of leaked bytes. */
-ULONG64 ExReportPoolLeaks(const EX_POOL_TAG_USAGE *Before, ULONG Count);
+/* Prints (each line starting with Prefix) every tag whose outstanding
+   allocations grew since Before, a snapshot from ExQueryPoolTags;
+   returns the number of leaked bytes. */
+ULONG64 ExReportPoolLeaks(const EX_POOL_TAG_USAGE *Before, ULONG Count, PCSTR Prefix);
 /* Formats a tag as its four characters, '.' for unprintable ones. */
 VOID ExFormatPoolTag(ULONG Tag, CHAR Text[5]);
 /* One line: bytes and allocations outstanding (banner, `pool`). */

@@ -113,7 +113,7 @@ static int KtRunCase(const KTEST_CASE *c)
         KtCurrentFailures++;
         __writecr8(irql); /* so the next test starts clean */
     }
-    if (ExReportPoolLeaks(before, tags) != 0) {
+    if (ExReportPoolLeaks(before, tags, "    # ") != 0) {
         DbgPrint("    # %s: pool usage did not return to where it started\n", c->Name);
         KtCurrentFailures++;
     }
