@@ -29,6 +29,9 @@ static void test_set_clear_test(void)
     CHECK(RtlAreBitsSet(&map, 3, 70));
     CHECK(!RtlAreBitsSet(&map, 2, 70));
     CHECK(RtlAreBitsClear(&map, 73, BITS - 73));
+    CHECK(RtlAreBitsClear(&map, 0, 3));
+    CHECK(!RtlAreBitsClear(&map, 0, 4));
+    CHECK(!RtlAreBitsClear(&map, 72, 2));
     RtlClearBits(&map, 10, 5);
     CHECK_EQ(RtlNumberOfSetBits(&map), 65);
     CHECK_EQ(RtlNumberOfClearBits(&map), BITS - 65);
