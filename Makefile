@@ -1,0 +1,213 @@
+# KeLab: a bare-metal x86-64 teaching kernel with Windows NT's machinery.
+#
+# `make help` lists every target and variable. The two that matter most:
+#   make run    boot KeLab in QEMU on this terminal (Ctrl-A x to leave)
+#   make test   build everything and run every test
+# Both install the Debian packages they need first (tools/deps).
+
+# ---- variables a user may set (make VAR=value) ----------------------------
+CPUS      ?= 4        # virtual processors for run/debug
+MEM       ?= 512M     # guest memory
+ACCEL     ?= tcg      # tcg (software, multi-threaded) or kvm (real hardware only)
+QEMUEXTRA ?=          # extra QEMU arguments for run/debug
+DONGLE    ?= modem    # far end of the HSI dongle for run: loopback echo modem link, or none
+T         ?=          # test filter: globs on suite.case, comma-separated (T=pool.*)
+TEST_CPUS ?= 1,2,4    # the processor counts make test runs every kernel test with
+JOBS      ?= 2        # QEMU instances make test runs at once
+WERROR    ?= 1        # 0 to build with a compiler whose new warnings you cannot fix
+FUZZ_SECONDS ?= 30    # how long make fuzz runs each fuzzer
+V         ?= 0        # 1 to echo every command
+
+CPUS := $(strip $(CPUS))
+MEM := $(strip $(MEM))
+ACCEL := $(strip $(ACCEL))
+DONGLE := $(strip $(DONGLE))
+T := $(strip $(T))
+TEST_CPUS := $(strip $(TEST_CPUS))
+JOBS := $(strip $(JOBS))
+WERROR := $(strip $(WERROR))
+FUZZ_SECONDS := $(strip $(FUZZ_SECONDS))
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+B := build
+CC := gcc
+LD := ld
+HOSTCC := gcc
+FUZZCC := clang
+
+# ---- the kernel -------------------------------------------------------------
+# Every .c and .S under these directories is part of the kernel: adding a
+# file needs no Makefile change. lib/ is shared with the host tests.
+KERNEL_DIRS := boot kernel lib tests/kernel drivers
+KERNEL_SRCS := $(sort $(shell find $(KERNEL_DIRS) -name '*.c' -o -name '*.S' 2>/dev/null))
+KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
+
+# Freestanding x86-64 kernel code: no red zone (interrupts push onto the
+# stack below RSP), no SSE registers (never saved on a context switch),
+# the kernel code model (linked in the top 2 GiB), frame pointers (for
+# backtraces), and a stack protector with the kernel's own cookie.
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=kernel \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fstack-protector-strong -mstack-protector-guard=global \
+	-fno-strict-aliasing -fno-tree-loop-distribute-patterns -fno-common \
+	-Wall -Wextra -Wno-multichar -Wshadow -Wstrict-prototypes \
+	-Ikernel/include -Ilib -MMD -MP
+ifeq ($(WERROR),1)
+KERNEL_CFLAGS += -Werror
+endif
+KERNEL_ASFLAGS := -g -D__ASSEMBLER__ -Ikernel/include -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
+
+.PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle
+
+all: kernel iso $(B)/kernel.sym $(B)/kernel.asm compile_commands.json
+
+kernel: $(B)/kernel.elf
+
+$(B)/k/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(B)/k/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+# Two-pass link: the kernel carries its own symbol table for backtraces.
+# Pass 1 links with an empty table; its symbols are written out as
+# ksyms.S; pass 2 links with that table. The table sits at the end of
+# .rodata, after all code, so its size cannot move a function, and the
+# last step checks that: pass 2's functions must be where pass 1's were.
+$(B)/ksyms-empty.S: tools/gensyms
+	@mkdir -p $(B)
+	$(Q)tools/gensyms > $@
+
+$(B)/%.o: $(B)/%.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+$(B)/kernel-pass1.elf: $(KERNEL_OBJS) $(B)/ksyms-empty.o linker.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(B)/ksyms-empty.o
+
+$(B)/ksyms.S: $(B)/kernel-pass1.elf tools/gensyms
+	$(Q)tools/gensyms $< > $@
+
+$(B)/kernel.elf: $(B)/kernel-pass1.elf $(B)/ksyms.o
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(B)/ksyms.o
+	$(Q)tools/gensyms $@ | cmp -s - $(B)/ksyms.S || \
+		{ echo "error: the symbol table moved code between link passes (see Makefile)"; exit 1; }
+
+$(B)/kernel.sym: $(B)/kernel.elf
+	$(Q)nm -n $< > $@
+
+$(B)/kernel.asm: $(B)/kernel.elf
+	@echo "  OBJDUMP $@"
+	$(Q)objdump -d -S -l --no-show-raw-insn $< > $@
+
+iso: $(B)/kelab.iso
+
+$(B)/kelab.iso: $(B)/kernel.elf tools/mkiso
+	@echo "  ISO     $@"
+	$(Q)tools/mkiso $< $@
+
+# compile_commands.json for clangd and clang-tidy: one entry per kernel
+# source, with the exact flags above.
+compile_commands.json: Makefile $(KERNEL_SRCS)
+	@echo "  GEN     $@"
+	$(Q){ echo '['; sep=''; \
+	  for f in $(filter %.c,$(KERNEL_SRCS)); do \
+	    printf '%s{"directory":"%s","file":"%s","command":"%s %s -c %s"}\n' \
+	      "$$sep" "$(CURDIR)" "$$f" "$(CC)" "$(KERNEL_CFLAGS)" "$$f"; sep=','; \
+	  done; echo ']'; } > $@
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# ---- host programs and their tests -----------------------------------------
+# lib/ is freestanding, so it compiles for the host too; there it runs
+# under AddressSanitizer and UndefinedBehaviorSanitizer.
+HOST_CFLAGS := -std=gnu11 -O1 -g -DKELAB_HOST -Ilib -Itests/host \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Wall -Wextra -Wno-multichar
+ifeq ($(WERROR),1)
+HOST_CFLAGS += -Werror
+endif
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+HOST_TEST_SRCS := $(sort $(wildcard tests/host/test_*.c))
+HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(HOST_TEST_SRCS))
+
+host-tests: $(HOST_TESTS)
+
+$(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) $(wildcard lib/*.h) tests/host/ktap.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(LIB_SRCS)
+
+# ---- running ---------------------------------------------------------------
+QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL)
+
+deps:
+	$(Q)tools/deps
+
+run: all
+	$(Q)tools/deps build run
+	$(Q)tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) -- $(QEMUEXTRA)
+
+# QEMU waits, halted, for `make gdb` (in another terminal).
+debug: all
+	$(Q)tools/deps build run debug
+	$(Q)printf '%s\n' 'set confirm off' 'set architecture i386:x86-64' \
+		'file $(B)/kernel.elf' 'target remote localhost:1234' \
+		'hbreak KiSystemStartup' 'echo KeLab: QEMU halted; type continue.\n' > .gdbinit
+	@echo "QEMU is waiting for gdb: run 'make gdb' in another terminal."
+	$(Q)tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) --gdb -- $(QEMUEXTRA)
+
+gdb:
+	$(Q)test -f .gdbinit || { echo "run 'make debug' first: it writes .gdbinit"; exit 1; }
+	$(Q)gdb -q -nx -x .gdbinit
+
+# ---- tests -------------------------------------------------------------------
+test:
+	$(Q)tools/deps build run test
+	$(Q)$(MAKE) --no-print-directory all host-tests
+	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) \
+		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs \
+		$(if $(T),--filter '$(T)') \
+		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest-dir
+
+bench:
+	$(Q)tools/deps build run test
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)python3 tools/bench/boottime --kernel $(B)/kernel.elf --cpus $(CPUS)
+
+# ---- maintenance -------------------------------------------------------------
+format:
+	$(Q)clang-format -i $(filter %.c,$(KERNEL_SRCS)) $(wildcard kernel/include/*.h lib/*.h tests/host/*.[ch])
+
+clean:
+	rm -rf $(B) compile_commands.json .gdbinit
+
+help:
+	@echo "KeLab make targets:"
+	@echo "  all (default)  build build/kernel.elf, its ISO, kernel.sym, kernel.asm, compile_commands.json"
+	@echo "  run            boot in QEMU on this terminal, HSI dongle attached (Ctrl-A x quits)"
+	@echo "  test           run every test: kernel tests with $(TEST_CPUS) CPUs, death tests, host tests"
+	@echo "  bench          benchmarks (boot time, ...), printed as tables of medians"
+	@echo "  fuzz           run the host parser fuzzers for FUZZ_SECONDS each"
+	@echo "  debug          start QEMU halted with its gdb stub; then 'make gdb' in another terminal"
+	@echo "  gdb            attach gdb (with symbols) to 'make debug'"
+	@echo "  deps           install the Debian packages KeLab needs (run and test do it themselves)"
+	@echo "  host-tests     build the host unit tests of lib/"
+	@echo "  format         clang-format the C sources"
+	@echo "  clean          remove build output"
+	@echo "Variables (make VAR=value):"
+	@echo "  CPUS=$(CPUS)  MEM=$(MEM)  ACCEL=$(ACCEL)  QEMUEXTRA=...  DONGLE=$(DONGLE)"
+	@echo "  T=GLOB[,GLOB]  TEST_CPUS=$(TEST_CPUS)  JOBS=$(JOBS)  WERROR=$(WERROR)  FUZZ_SECONDS=$(FUZZ_SECONDS)  V=1"
+	@echo "  (see README.md, 'Make targets and variables', for what each one does)"

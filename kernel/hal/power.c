@@ -1,0 +1,60 @@
+/*
+ * power.c: leaving the machine: QEMU's exit device for tests, reset, halt.
+ */
+#include "hal.h"
+#include "arch/x86.h"
+#include "kd.h"
+
+#define DEBUG_EXIT_PORT 0xF4
+#define RESET_CONTROL   0xCF9 /* PCI reset control register (q35 chipset) */
+#define RESET_FULL      0x06  /* system reset + CPU reset */
+#define KBC_COMMAND     0x64
+#define KBC_PULSE_RESET 0xFE
+
+VOID HalExitEmulator(HAL_EXIT_STATUS Status)
+{
+    __outdword(DEBUG_EXIT_PORT, Status);
+    /* Only reached without the isa-debug-exit device (`make run`). */
+    HalHaltSystem();
+}
+
+VOID HalReboot(VOID)
+{
+    _disable();
+    __outbyte(RESET_CONTROL, RESET_FULL);
+    __outbyte(KBC_COMMAND, KBC_PULSE_RESET); /* older chipsets */
+    /* Last resort: an empty IDT turns the next interrupt into a triple
+       fault, which resets the processor. */
+    static const struct __attribute__((packed)) {
+        USHORT Limit;
+        ULONG64 Base;
+    } empty = {0, 0};
+    __asm__ volatile("lidt %0; int3" : : "m"(empty));
+    for (;;)
+        __halt();
+}
+
+VOID HalHaltSystem(VOID)
+{
+    _disable();
+    for (;;)
+        __halt();
+}
+
+static VOID HalpShellReboot(ULONG Argc, PCSTR Argv[])
+{
+    UNREFERENCED_PARAMETER(Argc);
+    UNREFERENCED_PARAMETER(Argv);
+    DbgPrint("Rebooting.\n");
+    HalReboot();
+}
+KD_COMMAND(reboot, "", "reset the machine", HalpShellReboot);
+
+static VOID HalpShellHalt(ULONG Argc, PCSTR Argv[])
+{
+    UNREFERENCED_PARAMETER(Argc);
+    UNREFERENCED_PARAMETER(Argv);
+    DbgPrint("Halted. Ctrl-A x leaves QEMU.\n");
+    HalHaltSystem();
+}
+KD_COMMAND(halt, "", "stop the processor (then Ctrl-A x leaves QEMU)", HalpShellHalt);

@@ -1,0 +1,27 @@
+/*
+ * bugcodes.h: the stop codes KeLab raises, with NT's numbers and names.
+ * kernel/ke/bugcheck.c holds the table that prints each one's name and a
+ * sentence explaining it.
+ */
+#ifndef KELAB_BUGCODES_H
+#define KELAB_BUGCODES_H
+
+#define IRQL_NOT_GREATER_OR_EQUAL            0x00000009
+#define IRQL_NOT_LESS_OR_EQUAL               0x0000000A
+#define SPIN_LOCK_ALREADY_OWNED              0x0000000F
+#define SPIN_LOCK_NOT_OWNED                  0x00000010
+#define BAD_POOL_HEADER                      0x00000019
+#define KMODE_EXCEPTION_NOT_HANDLED          0x0000001E
+#define PAGE_FAULT_IN_NONPAGED_AREA          0x00000050
+#define PFN_LIST_CORRUPT                     0x0000004E
+#define UNEXPECTED_KERNEL_MODE_TRAP          0x0000007F
+#define NMI_HARDWARE_FAILURE                 0x00000080
+#define MANUALLY_INITIATED_CRASH             0x000000E2
+#define MACHINE_CHECK_EXCEPTION              0x0000009C
+#define ATTEMPTED_WRITE_TO_READONLY_MEMORY   0x000000BE
+#define BAD_POOL_CALLER                      0x000000C2
+#define ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY 0x000000FC
+#define KERNEL_SECURITY_CHECK_FAILURE        0x00000139
+#define PHASE0_INITIALIZATION_FAILED         0x00000031
+
+#endif

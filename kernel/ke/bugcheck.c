@@ -1,0 +1,160 @@
+/*
+ * bugcheck.c: KeBugCheckEx, the kernel's controlled stop.
+ *
+ * When the kernel finds itself in a state it cannot trust, it stops the
+ * machine and reports why: a code, four parameters whose meaning depends
+ * on the code, and where it was. The report is printed in the format of
+ * Windows' blue screen,
+ *     *** STOP: 0x0000000A (0x...,0x...,0x...,0x...)
+ *     IRQL_NOT_LESS_OR_EQUAL
+ * followed by a sentence of explanation, the registers, and a backtrace.
+ * In a test boot QEMU then exits with the "bug check" status, and the
+ * test runner reads the code from the STOP line.
+ */
+#include "ke.h"
+#include "hal.h"
+#include "kd.h"
+
+typedef struct _KI_BUGCHECK_NAME {
+    ULONG Code;
+    PCSTR Name;
+    PCSTR Meaning;
+} KI_BUGCHECK_NAME;
+
+static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
+    {IRQL_NOT_GREATER_OR_EQUAL, "IRQL_NOT_GREATER_OR_EQUAL",
+     "KeRaiseIrql was asked for a level below the current IRQL (P1 current, P2 requested)."},
+    {IRQL_NOT_LESS_OR_EQUAL, "IRQL_NOT_LESS_OR_EQUAL",
+     "Memory was touched at an IRQL where faults are fatal, or IRQL was 'lowered' upwards."},
+    {SPIN_LOCK_ALREADY_OWNED, "SPIN_LOCK_ALREADY_OWNED",
+     "A spin lock was acquired by the thread that already holds it (P1 the lock)."},
+    {SPIN_LOCK_NOT_OWNED, "SPIN_LOCK_NOT_OWNED",
+     "A spin lock was released by someone who does not hold it (P1 lock, P2 owner, P3 caller)."},
+    {BAD_POOL_HEADER, "BAD_POOL_HEADER",
+     "A pool block's header or its neighbour is corrupt: usually an overrun of the block before."},
+    {KMODE_EXCEPTION_NOT_HANDLED, "KMODE_EXCEPTION_NOT_HANDLED",
+     "Kernel code raised an exception nobody handled (P1 status, P2 address, P4 data address)."},
+    {PFN_LIST_CORRUPT, "PFN_LIST_CORRUPT",
+     "A physical page was freed that was not allocated (P2 the page frame number)."},
+    {PAGE_FAULT_IN_NONPAGED_AREA, "PAGE_FAULT_IN_NONPAGED_AREA",
+     "Invalid kernel memory was referenced (P1 address, P2 0 read/1 write/8 execute, P3 code)."},
+    {UNEXPECTED_KERNEL_MODE_TRAP, "UNEXPECTED_KERNEL_MODE_TRAP",
+     "The processor raised a trap the kernel cannot take (P1 vector; 8 = double fault, "
+     "typically a kernel stack overflow)."},
+    {NMI_HARDWARE_FAILURE, "NMI_HARDWARE_FAILURE", "A non-maskable interrupt arrived."},
+    {MACHINE_CHECK_EXCEPTION, "MACHINE_CHECK_EXCEPTION", "The processor reported a hardware error."},
+    {ATTEMPTED_WRITE_TO_READONLY_MEMORY, "ATTEMPTED_WRITE_TO_READONLY_MEMORY",
+     "Read-only memory (kernel code or constants) was written (P1 address, P2 PTE)."},
+    {BAD_POOL_CALLER, "BAD_POOL_CALLER",
+     "A pool routine was misused: freed twice, bad address, bad IRQL or tag (P1 says which)."},
+    {MANUALLY_INITIATED_CRASH, "MANUALLY_INITIATED_CRASH", "Someone asked for this crash."},
+    {ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY, "ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY",
+     "Code was executed from data memory, which is no-execute (P1 address, P2 PTE)."},
+    {KERNEL_SECURITY_CHECK_FAILURE, "KERNEL_SECURITY_CHECK_FAILURE",
+     "A stack buffer overrun overwrote the stack cookie of a function (P1 0 = /GS check)."},
+    {PHASE0_INITIALIZATION_FAILED, "PHASE0_INITIALIZATION_FAILED",
+     "The kernel could not start: a boot step failed (P1 which step)."},
+};
+
+volatile BOOLEAN KiBugCheckActive; /* set once, by the first processor to crash */
+static volatile LONG KiBugCheckProcessor = -1;
+
+static const KI_BUGCHECK_NAME *KiFindBugCheckName(ULONG Code)
+{
+    for (ULONG i = 0; i < ARRAYSIZE(KiBugCheckNames); i++) {
+        if (KiBugCheckNames[i].Code == Code)
+            return &KiBugCheckNames[i];
+    }
+    return NULL;
+}
+
+static const char *const KiIrqlNames[] = {
+    "PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL", "DIRQL", "DIRQL", "DIRQL", "DIRQL", "DIRQL",
+    "DIRQL", "DIRQL", "DIRQL", "DIRQL", "SYNCH_LEVEL", "CLOCK_LEVEL", "IPI_LEVEL", "HIGH_LEVEL",
+};
+
+/* A second crash while reporting the first: say so in one line and stop,
+   rather than recurse through the same broken state. */
+static __attribute__((noreturn)) VOID KiNestedBugCheck(ULONG Code)
+{
+    DbgPrint("\n*** nested bug check 0x%08X while reporting the first\n", Code);
+    HalExitEmulator(KeBootMode == KiBootInteractive ? HalExitFail : HalExitBugCheck);
+}
+
+static VOID KiPrintReport(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4,
+                          KIRQL Irql, PKTRAP_FRAME TrapFrame)
+{
+    const KI_BUGCHECK_NAME *name = KiFindBugCheckName(Code);
+    DbgPrint("\n*** STOP: 0x%08X (0x%016llX,0x%016llX,0x%016llX,0x%016llX)\n", Code,
+             (unsigned long long)P1, (unsigned long long)P2, (unsigned long long)P3,
+             (unsigned long long)P4);
+    DbgPrint("%s\n", name ? name->Name : "UNKNOWN_BUGCHECK_CODE");
+    if (name)
+        DbgPrint("  %s\n", name->Meaning);
+    DbgPrint("\nProcessor %u, IRQL %u (%s)\n", KeGetCurrentProcessorNumber(), Irql,
+             KiIrqlNames[Irql & 15]);
+    if (TrapFrame) {
+        KiPrintRegisters(TrapFrame);
+        KiPrintBacktrace(TrapFrame->Rip, TrapFrame->Rbp);
+    } else {
+        /* No fault: the stack itself says how we got here, starting with
+           the bug check routines (as on Windows, where nt!KeBugCheckEx
+           tops every stack). */
+        KiPrintBacktrace(0, (ULONG64)__builtin_frame_address(0));
+    }
+}
+
+VOID KiBugCheckWithTrapFrame(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4,
+                             PKTRAP_FRAME TrapFrame)
+{
+    _disable();
+    KIRQL irql = KeGetCurrentIrql();
+    __writecr8(HIGH_LEVEL);
+    LONG self = (LONG)KeGetCurrentProcessorNumber();
+    LONG first = -1;
+    if (!__atomic_compare_exchange_n(&KiBugCheckProcessor, &first, self, FALSE, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST)) {
+        if (first == self)
+            KiNestedBugCheck(Code);
+        HalHaltSystem(); /* another processor is already reporting its crash */
+    }
+    KiBugCheckActive = TRUE;
+    KiPrintReport(Code, P1, P2, P3, P4, irql, TrapFrame);
+    if (KeBootMode != KiBootInteractive)
+        HalExitEmulator(HalExitBugCheck);
+    DbgPrint("\nThe system is stopped. Ctrl-A x leaves QEMU.\n");
+    HalHaltSystem();
+}
+
+VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParameter1, ULONG_PTR BugCheckParameter2,
+                  ULONG_PTR BugCheckParameter3, ULONG_PTR BugCheckParameter4)
+{
+    KiBugCheckWithTrapFrame(BugCheckCode, BugCheckParameter1, BugCheckParameter2,
+                            BugCheckParameter3, BugCheckParameter4, NULL);
+}
+
+VOID KeBugCheck(ULONG BugCheckCode)
+{
+    KeBugCheckEx(BugCheckCode, 0, 0, 0, 0);
+}
+
+/* `bugcheck [code [p1 [p2 [p3 [p4]]]]]`: crash on purpose, to see a report. */
+static VOID KiShellBugCheck(ULONG Argc, PCSTR Argv[])
+{
+    ULONG64 values[5] = {MANUALLY_INITIATED_CRASH, 0, 0, 0, 0};
+    if (Argc > 6) {
+        DbgPrint("usage: bugcheck [code [p1 [p2 [p3 [p4]]]]]\n");
+        return;
+    }
+    for (ULONG i = 1; i < Argc; i++) {
+        if (!KdParseNumber("bugcheck", Argv[i], &values[i - 1]))
+            return;
+    }
+    if (values[0] > 0xFFFFFFFFull) {
+        DbgPrint("bugcheck: a code is 32 bits\n");
+        return;
+    }
+    KeBugCheckEx((ULONG)values[0], values[1], values[2], values[3], values[4]);
+}
+KD_COMMAND(bugcheck, "[code [p1..p4]]", "stop the system with a bug check (default 0xE2)",
+           KiShellBugCheck);

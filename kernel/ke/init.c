@@ -1,0 +1,87 @@
+/*
+ * init.c: KiSystemStartup, where the kernel's C code begins.
+ *
+ * boot/entry.S arrives here in 64-bit mode on the boot stack, with the
+ * boot page tables and the physical address of the multiboot2
+ * information. Each step below brings up one subsystem; each depends only
+ * on the steps before it.
+ */
+#include "ke.h"
+#include "mm.h"
+#include "ex.h"
+#include "hal.h"
+#include "kd.h"
+#include "ktest.h"
+
+static KPCR KiBootPcr;
+static UCHAR KiBootIstStacks[KI_IST_COUNT][KI_IST_STACK_SIZE] __attribute__((aligned(16)));
+
+static VOID KiSystemStartupOnKernelStack(VOID);
+
+/* Phase 0: the boot processor alone, interrupts disabled. */
+__attribute__((no_stack_protector)) VOID KiSystemStartup(ULONG_PTR BootInformation)
+{
+    PVOID istTops[KI_IST_COUNT];
+    for (ULONG i = 0; i < KI_IST_COUNT; i++)
+        istTops[i] = KiBootIstStacks[i] + KI_IST_STACK_SIZE;
+
+    RtlInitializeStackCookie();                 /* before any protected frame exists */
+    HalInitializeSerialPort();                  /* a console, before anything can fail */
+    KiInitializeIdt();                          /* every exception has a handler... */
+    KiInitializeProcessor(&KiBootPcr, 0, istTops); /* ...and a GDT, TSS and PCR to run on */
+    KiReadBootInformation(BootInformation);     /* memory map and command line, validated */
+    KiReadBootOptions();                        /* kelab.mode: shell or tests */
+    MmInitSystem(&KeBootInformation);           /* page allocator, page tables, system space */
+    ExInitializePool();                         /* ExAllocatePoolWithTag */
+
+    /* The boot stack has no guard page under it; everything from here on
+       runs on a real kernel stack, where an overflow is caught. */
+    PVOID stack = MmCreateKernelStack();
+    if (stack == NULL)
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 4, 0, 0, 0);
+    KiSwitchStackAndCall(stack, KiSystemStartupOnKernelStack);
+}
+
+static VOID KiPrintProcessorName(VOID)
+{
+    ULONG regs[12];
+    __cpuid(0x80000000, 0, regs);
+    if (regs[0] < 0x80000004) {
+        DbgPrint("CPU: (no brand string)\n");
+        return;
+    }
+    for (ULONG i = 0; i < 3; i++)
+        __cpuid(0x80000002 + i, 0, &regs[i * 4]);
+    CHAR brand[49];
+    RtlCopyMemory(brand, regs, 48);
+    brand[48] = 0;
+    PCSTR name = brand;
+    while (*name == ' ')
+        name++;
+    DbgPrint("CPU: %s\n", name);
+}
+
+static VOID KiPrintBanner(VOID)
+{
+    DbgPrint("\nKeLab - the Windows NT kernel's machinery, made observable\n");
+    KiPrintProcessorName();
+    MmPrintMemorySummary();
+    MmPrintMemoryMap();
+    ExPrintPoolSummary();
+    DbgPrint("Command line: %s\n", KeBootInformation.CommandLine);
+}
+
+static VOID KiSystemStartupOnKernelStack(VOID)
+{
+    KiPrintBanner();
+    switch (KeBootMode) {
+    case KiBootTest:
+        KtRunTests();
+    case KiBootList:
+        KtListTests();
+    case KiBootDeath:
+        KtRunDeathTest();
+    case KiBootInteractive:
+        KdRunShell();
+    }
+}

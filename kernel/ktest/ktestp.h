@@ -1,0 +1,15 @@
+/*
+ * ktestp.h: state shared by the framework's own files (not by tests).
+ */
+#ifndef KELAB_KTESTP_H
+#define KELAB_KTESTP_H
+
+#include "ktest.h"
+
+/* The running test. Tests may check from several threads or processors
+   at once, so failures are counted atomically. */
+extern volatile ULONG KtCurrentFailures;
+extern PCSTR volatile KtCurrentSkipReason;
+PCSTR KtCurrentName(VOID);
+
+#endif

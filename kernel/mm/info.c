@@ -1,0 +1,55 @@
+/*
+ * info.c: the `mem` shell command and the boot banner's memory lines.
+ */
+#include "mm.h"
+#include "ke.h"
+#include "kd.h"
+
+static PCSTR MiRegionTypeName(ULONG Type)
+{
+    switch (Type) {
+    case Mb2MemoryUsable: return "usable";
+    case Mb2MemoryAcpiReclaimable: return "ACPI tables";
+    case Mb2MemoryAcpiNvs: return "ACPI NVS";
+    case Mb2MemoryBad: return "bad";
+    }
+    return "reserved";
+}
+
+VOID MmPrintMemoryMap(VOID)
+{
+    const MB2_INFO *boot = &KeBootInformation;
+    for (ULONG i = 0; i < boot->RegionCount; i++) {
+        const MB2_REGION *r = &boot->Regions[i];
+        DbgPrint("  %016llx-%016llx %-11s %8llu KiB\n", (unsigned long long)r->Base,
+                 (unsigned long long)(r->Base + r->Length - 1), MiRegionTypeName(r->Type),
+                 (unsigned long long)(r->Length >> 10));
+    }
+}
+
+VOID MmPrintMemorySummary(VOID)
+{
+    MI_PHYSICAL_STATISTICS s;
+    MiQueryPhysicalMemory(&s);
+    DbgPrint("Memory: %llu MiB usable, %llu MiB free, in %u regions\n",
+             (unsigned long long)(s.TotalPages >> 8), (unsigned long long)(s.FreePages >> 8),
+             KeBootInformation.RegionCount);
+}
+
+static VOID MiShellMem(ULONG Argc, PCSTR Argv[])
+{
+    UNREFERENCED_PARAMETER(Argc);
+    UNREFERENCED_PARAMETER(Argv);
+    MI_PHYSICAL_STATISTICS s;
+    MiQueryPhysicalMemory(&s);
+    DbgPrint("Physical memory map (from the boot loader):\n");
+    MmPrintMemoryMap();
+    DbgPrint("Physical pages: %llu usable, %llu free, %llu in use (highest page 0x%llx)\n",
+             (unsigned long long)s.TotalPages, (unsigned long long)s.FreePages,
+             (unsigned long long)(s.TotalPages - s.FreePages), (unsigned long long)s.HighestPfn);
+    DbgPrint("System space: %u of %u pages free at %p\n", MiQueryFreeSystemPages(),
+             MM_SYSTEM_SPACE_PAGES, (PVOID)MM_SYSTEM_SPACE_BASE);
+    DbgPrint("Direct map at %p, kernel image at %p\n", (PVOID)MM_DIRECT_MAP_BASE,
+             (PVOID)MM_KERNEL_BASE);
+}
+KD_COMMAND(mem, "", "physical memory map and page usage", MiShellMem);

@@ -1,0 +1,169 @@
+/*
+ * mm_test.c: the page allocator, page tables, protection and kernel
+ * stacks, and the bug checks for touching memory the wrong way.
+ */
+#include "ktest.h"
+#include "mm.h"
+#include "ke.h"
+
+extern UCHAR __text_start[], __rodata_start[], __data_start[];
+
+#define PTE_WRITE (1ull << 1)
+#define PTE_NX    (1ull << 63)
+
+KTEST(mm, physical_pages_are_distinct_and_returned)
+{
+    MI_PHYSICAL_STATISTICS before, after;
+    PFN_NUMBER pages[16];
+    MiQueryPhysicalMemory(&before);
+    for (ULONG i = 0; i < ARRAYSIZE(pages); i++) {
+        pages[i] = MiAllocatePhysicalPage();
+        KT_ASSERT_NE(pages[i], 0);
+        KT_EXPECT_GE(pages[i], 0x100); /* the first 1 MiB is never handed out */
+        for (ULONG j = 0; j < i; j++)
+            KT_EXPECT_NE(pages[i], pages[j]);
+    }
+    for (ULONG i = 0; i < ARRAYSIZE(pages); i++)
+        MiFreePhysicalPage(pages[i]);
+    MiQueryPhysicalMemory(&after);
+    KT_EXPECT_EQ(after.FreePages, before.FreePages);
+}
+
+KTEST(mm, direct_map_translates_back)
+{
+    PFN_NUMBER pfn = MiAllocatePhysicalPage();
+    KT_ASSERT_NE(pfn, 0);
+    PUCHAR va = MiPfnToVirtual(pfn);
+    KT_EXPECT_EQ(MmGetPhysicalAddress(va + 123).QuadPart, (LONGLONG)((pfn << PAGE_SHIFT) + 123));
+    KT_EXPECT_TRUE(MmIsAddressValid(va));
+    MiFreePhysicalPage(pfn);
+}
+
+KTEST(mm, kernel_sections_have_their_protection)
+{
+    ULONG64 text = MiReadPte(__text_start);
+    ULONG64 rodata = MiReadPte(__rodata_start);
+    ULONG64 data = MiReadPte(__data_start);
+    KT_EXPECT_EQ(text & (PTE_WRITE | PTE_NX), 0);             /* read + execute */
+    KT_EXPECT_EQ(rodata & (PTE_WRITE | PTE_NX), PTE_NX);      /* read only */
+    KT_EXPECT_EQ(data & (PTE_WRITE | PTE_NX), PTE_WRITE | PTE_NX); /* read + write */
+}
+
+KTEST(mm, nothing_is_mapped_in_the_user_half)
+{
+    KT_EXPECT_FALSE(MmIsAddressValid(NULL));
+    KT_EXPECT_FALSE(MmIsAddressValid((PVOID)0x100000)); /* the boot identity map is gone */
+    KT_EXPECT_FALSE(MmIsAddressValid((PVOID)0x0000800000000000ull)); /* not canonical */
+}
+
+KTEST(mm, map_protect_unmap)
+{
+    PUCHAR va = MiReserveSystemPages(1);
+    PFN_NUMBER pfn = MiAllocatePhysicalPage();
+    KT_ASSERT_NOT_NULL(va);
+    KT_ASSERT_NE(pfn, 0);
+    KT_EXPECT_EQ(MiMapPage(va, pfn, MM_WRITE), STATUS_SUCCESS);
+    KT_EXPECT_EQ(MiMapPage(va, pfn, MM_WRITE), STATUS_CONFLICTING_ADDRESSES);
+    va[7] = 0x5A;
+    KT_EXPECT_EQ(((PUCHAR)MiPfnToVirtual(pfn))[7], 0x5A); /* same page, two addresses */
+    KT_EXPECT_EQ(MiProtectPage(va, MM_READONLY), STATUS_SUCCESS);
+    KT_EXPECT_EQ(MiReadPte(va) & PTE_WRITE, 0);
+    KT_EXPECT_EQ(MiUnmapPage(va), pfn);
+    KT_EXPECT_FALSE(MmIsAddressValid(va));
+    MiFreePhysicalPage(pfn);
+    MiReleaseSystemPages(va, 1);
+}
+
+KTEST(mm, kernel_stack_has_a_guard_page)
+{
+    PUCHAR top = MmCreateKernelStack();
+    KT_ASSERT_NOT_NULL(top);
+    PUCHAR limit = MmGetKernelStackLimit(top);
+    KT_EXPECT_TRUE(MmIsAddressValid(top - 1));
+    KT_EXPECT_TRUE(MmIsAddressValid(limit));
+    KT_EXPECT_FALSE(MmIsAddressValid(limit - 1)); /* the guard page */
+    KT_EXPECT_EQ(top - limit, KERNEL_STACK_SIZE);
+    MmDeleteKernelStack(top);
+    KT_EXPECT_FALSE(MmIsAddressValid(top - 1));
+}
+
+KTEST(mm, system_space_is_reused)
+{
+    ULONG free = MiQueryFreeSystemPages();
+    PVOID a = MiReserveSystemPages(10);
+    KT_ASSERT_NOT_NULL(a);
+    KT_EXPECT_EQ(MiQueryFreeSystemPages(), free - 10);
+    MiReleaseSystemPages(a, 10);
+    KT_EXPECT_EQ(MiQueryFreeSystemPages(), free);
+}
+
+/* ---- misuse ---- */
+
+/* Hides a constant address from the compiler, which would otherwise
+   (rightly) refuse to build a dereference of 0x10. */
+static __attribute__((noinline)) volatile ULONG *MmTestAddress(ULONG_PTR Address)
+{
+    return (volatile ULONG *)Address;
+}
+
+KTEST_DEATH(mm, null_read, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION, KT_ANY,
+            0, 0)
+{
+    (void)*MmTestAddress(0);
+}
+
+KTEST_DEATH(mm, null_write, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION, KT_ANY,
+            1, 0x10)
+{
+    *MmTestAddress(0x10) = 1;
+}
+
+#define UNMAPPED_SYSTEM_ADDRESS (MM_SYSTEM_SPACE_BASE + ((ULONG64)MM_SYSTEM_SPACE_PAGES - 1) * PAGE_SIZE)
+
+KTEST_DEATH(mm, read_of_unmapped_kernel_memory, PAGE_FAULT_IN_NONPAGED_AREA,
+            UNMAPPED_SYSTEM_ADDRESS, 0, KT_ANY, 0)
+{
+    (void)*MmTestAddress(UNMAPPED_SYSTEM_ADDRESS);
+}
+
+KTEST_DEATH(mm, fault_at_dispatch_level, IRQL_NOT_LESS_OR_EQUAL, 0x20, DISPATCH_LEVEL, 0, KT_ANY)
+{
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    (void)*MmTestAddress(0x20);
+}
+
+static VOID MmTestVictim(VOID)
+{
+}
+
+KTEST_DEATH(mm, write_to_kernel_code, ATTEMPTED_WRITE_TO_READONLY_MEMORY, (ULONG_PTR)MmTestVictim,
+            KT_ANY, 0, 0)
+{
+    *(volatile UCHAR *)MmTestVictim = 0xCC;
+}
+
+static UCHAR MmTestData[16] = {0xC3}; /* "ret", in no-execute data */
+
+KTEST_DEATH(mm, execute_data, ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY, (ULONG_PTR)MmTestData, KT_ANY,
+            0, 0)
+{
+    ((VOID(*)(VOID))(ULONG_PTR)MmTestData)();
+}
+
+/* Each level uses a kilobyte of stack; 24 KiB run out after ~24 levels
+   and the next push lands in the guard page. */
+static __attribute__((noinline)) ULONG MmTestRecurse(volatile ULONG *Depth)
+{
+    volatile UCHAR frame[1024];
+    frame[0] = (UCHAR)++*Depth;
+    if (*Depth < 1000000)
+        return MmTestRecurse(Depth) + frame[0];
+    return 0;
+}
+
+KTEST_DEATH(mm, stack_overflow_hits_the_guard_page, UNEXPECTED_KERNEL_MODE_TRAP, 8, 0, 0, 0)
+{
+    volatile ULONG depth = 0;
+    MmTestRecurse(&depth);
+}
