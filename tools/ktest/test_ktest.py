@@ -279,6 +279,11 @@ class EndToEnd(unittest.TestCase):
         self.assertIn("FAIL strings.compare [cpus=1]: no result: the test boot never ran it",
                       failures)
         self.assertEqual(run.lines[-1], "3 passed, 5 failed")
+        # Each failure of the boot has the boot's log under its own name.
+        for line in run.failures():
+            name = line.split(" [cpus=1]")[0].removeprefix("FAIL ").strip("<>").replace(" ", "-")
+            log = run.dir / "logs" / f"{name}.cpus1.log"
+            self.assertTrue(line.endswith(f"(log: {log})") and log.exists(), line)
 
     def test_launcher_failure(self):
         run = Run(self, [LIST, DOUBLE_FREE, NULL_DEREF])  # no scenario for the test boot
