@@ -279,6 +279,8 @@ class EndToEnd(unittest.TestCase):
         self.assertIn("FAIL strings.compare [cpus=1]: no result: the test boot never ran it",
                       failures)
         self.assertEqual(run.lines[-1], "3 passed, 5 failed")
+        self.assertIn("# ktest: KTAP problem: 'pool' planned 3 tests and has 1\n",
+                      (run.dir / "logs" / "test-boot.cpus1.log").read_text())
         # Each failure of the boot has the boot's log under its own name.
         for line in run.failures():
             name = line.split(" [cpus=1]")[0].removeprefix("FAIL ").strip("<>").replace(" ", "-")
