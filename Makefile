@@ -150,6 +150,32 @@ $(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) $(wildcard lib/*.h) tests/host/kta
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(LIB_SRCS)
 
+# libFuzzer targets for the parsers of outside input (tests/fuzz/), built
+# with clang. Each runs FUZZ_SECONDS over its checked-in seed corpus;
+# new inputs it finds go to build/fuzz/corpus-*, not into the tree.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS := -g -O1 -DKELAB_HOST -Ilib -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Wno-multichar
+
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS)
+
+fuzz:
+	$(Q)tools/deps build fuzz
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do \
+		name=$$(basename $$f | sed 's/^fuzz_//'); \
+		mkdir -p $(B)/fuzz/corpus-$$name; \
+		echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(B)/fuzz/corpus-$$name tests/fuzz/corpus/$$name 2>$(B)/fuzz/$$name.log \
+			|| { tail -n 40 $(B)/fuzz/$$name.log; echo "fuzz: $$name FAILED (log: $(B)/fuzz/$$name.log)"; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' $(B)/fuzz/$$name.log | sed "s/^/  $$name: /"; \
+	done
+
 # ---- running ---------------------------------------------------------------
 QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL)
 
