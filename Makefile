@@ -206,7 +206,7 @@ test:
 	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) \
 		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs \
 		$(if $(T),--filter '$(T)') \
-		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest
+		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest --host-tests tests/e2e
 
 bench:
 	$(Q)tools/deps build run test

@@ -37,21 +37,26 @@ typedef struct _KTEST_CASE {
     PCSTR File;
     ULONG Line;
     BOOLEAN Death;
+    BOOLEAN Demo; /* fails on purpose: only visible with kelab.demo (demo_test.c) */
     ULONG DeathCode;
     ULONG_PTR DeathParameters[4]; /* KT_ANY where any value is fine */
 } KTEST_CASE;
 
-#define KTEST_REGISTER(suite, name, death, code, p1, p2, p3, p4)                                   \
+#define KTEST_REGISTER(suite, name, death, demo, code, p1, p2, p3, p4)                             \
     static VOID KtTest_##suite##_##name(VOID);                                                     \
     static const KTEST_CASE KtCase_##suite##_##name                                                \
         __attribute__((section(".ktest"), used, aligned(8))) = {                                  \
-            #suite, #name, KtTest_##suite##_##name, __FILE__, __LINE__, death, code,               \
+            #suite, #name, KtTest_##suite##_##name, __FILE__, __LINE__, death, demo, code,         \
             {p1, p2, p3, p4}};                                                                     \
     static VOID KtTest_##suite##_##name(VOID)
 
-#define KTEST(suite, name) KTEST_REGISTER(suite, name, FALSE, 0, 0, 0, 0, 0)
+#define KTEST(suite, name) KTEST_REGISTER(suite, name, FALSE, FALSE, 0, 0, 0, 0, 0)
 #define KTEST_DEATH(suite, name, code, p1, p2, p3, p4)                                             \
-    KTEST_REGISTER(suite, name, TRUE, code, p1, p2, p3, p4)
+    KTEST_REGISTER(suite, name, TRUE, FALSE, code, p1, p2, p3, p4)
+/* Tests that fail on purpose, to check that failures are reported. */
+#define KTEST_DEMO(suite, name) KTEST_REGISTER(suite, name, FALSE, TRUE, 0, 0, 0, 0, 0)
+#define KTEST_DEMO_DEATH(suite, name, code, p1, p2, p3, p4)                                        \
+    KTEST_REGISTER(suite, name, TRUE, TRUE, code, p1, p2, p3, p4)
 
 /* Comparison operators understood by KtCheck. */
 typedef enum _KT_OP { KtEq, KtNe, KtLt, KtLe, KtGt, KtGe } KT_OP;
