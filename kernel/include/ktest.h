@@ -97,6 +97,11 @@ VOID KtLog(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
 #define KT_ASSERT_TRUE(c)     KT_ASSERT_(KtCheckTrue(!!(c), #c, __FILE__, __LINE__))
 #define KT_ASSERT_NOT_NULL(p) KT_ASSERT_NE(p, NULL)
 
+/* Runs Routine(Context) on processor Number at DISPATCH_LEVEL (as a DPC
+   aimed at it) and waits for it to finish. For tests that must put code
+   on a particular processor. Call below DISPATCH_LEVEL. */
+VOID KtRunOnProcessor(ULONG Number, VOID (*Routine)(PVOID Context), PVOID Context);
+
 /* Entry points for the boot modes (kernel/ktest/runner.c). */
 __attribute__((noreturn)) VOID KtRunTests(VOID);
 __attribute__((noreturn)) VOID KtListTests(VOID);

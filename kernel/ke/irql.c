@@ -8,6 +8,7 @@
  * lets the APIC deliver whatever was held back. No counting, no flags.
  */
 #include "ke.h"
+#include "mm.h"
 
 KIRQL KeGetCurrentIrql(VOID)
 {
@@ -21,6 +22,8 @@ VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
         KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, current, NewIrql, 0, 0);
     __writecr8(NewIrql);
     *OldIrql = current;
+    if (current < DISPATCH_LEVEL && NewIrql >= DISPATCH_LEVEL)
+        MiVerifierIrqlRaised(); /* force IRQL checking pages pageable code out */
 }
 
 VOID KeLowerIrql(KIRQL NewIrql)
@@ -44,4 +47,16 @@ KIRQL KeRaiseIrqlToSynchLevel(VOID)
     KIRQL old;
     KeRaiseIrql(SYNCH_LEVEL, &old);
     return old;
+}
+
+VOID KeLabCheckPagedCode(PCSTR Function)
+{
+    KIRQL irql = KeGetCurrentIrql();
+    if (irql <= APC_LEVEL)
+        return;
+    DbgPrint("\n*** PAGED_CODE() in %s, called at IRQL %u: pageable code must run at "
+             "APC_LEVEL or below\n",
+             Function, irql);
+    KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ASSERTION_FAILURE,
+                 (ULONG_PTR)__builtin_return_address(0), 0, 0);
 }
