@@ -80,6 +80,7 @@ typedef struct _KPRCB {
     PKDEFERRED_ROUTINE volatile DpcRoutineActive;
     ULONG64 DpcStartTick;
     volatile ULONG64 TickCount;              /* clock interrupts taken */
+    volatile KIRQL TickInterruptedIrql;      /* the IRQL the last clock tick interrupted */
     volatile LONG IpiRequests;               /* KI_IPI_*: set by other processors */
     volatile ULONG64 InterruptCount[256];    /* per vector */
 } KPRCB, *PKPRCB;
@@ -110,6 +111,7 @@ typedef enum _KI_BOOT_MODE {
     KiBootTest,        /* kelab.mode=test: run tests, exit QEMU */
     KiBootList,        /* kelab.mode=list: print the test registry, exit */
     KiBootDeath,       /* kelab.mode=death: run one death test */
+    KiBootBench,       /* kelab.mode=bench: run the benchmarks */
 } KI_BOOT_MODE;
 
 /* Every started processor's PRCB, by number (kernel/ke/smp.c). */
@@ -141,7 +143,7 @@ VOID KiInterruptDispatch(PKTRAP_FRAME TrapFrame);
 BOOLEAN KiIsInterruptVector(ULONG Vector);
 
 /* The handlers of the fixed vectors, at their IRQL, interrupts enabled. */
-VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame); /* clock.c */
+VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql); /* clock.c */
 VOID KiIpiInterrupt(VOID);                     /* ipi.c */
 VOID KiDispatchInterrupt(VOID);                /* dpc.c: DISPATCH_LEVEL software interrupt */
 VOID KiApcInterrupt(VOID);                     /* APC_LEVEL software interrupt */

@@ -31,10 +31,11 @@ VOID KiStartProcessorClock(VOID)
     HalpStartClock(CLOCK_VECTOR, 1000000 / KI_CLOCK_HZ);
 }
 
-VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame)
+VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql)
 {
     PKPRCB prcb = KeGetCurrentPrcb();
     prcb->TickCount++;
+    prcb->TickInterruptedIrql = InterruptedIrql;
     if (prcb->Number == 0) {
         KiInterruptTime += KeTimeIncrement;
         KiTickCount++;

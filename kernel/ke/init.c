@@ -12,6 +12,7 @@
 #include "hal.h"
 #include "kd.h"
 #include "ktest.h"
+#include "kbench.h"
 
 static KPCR KiBootPcr;
 static UCHAR KiBootIstStacks[KI_IST_COUNT][KI_IST_STACK_SIZE] __attribute__((aligned(16)));
@@ -99,6 +100,8 @@ static VOID KiSystemStartupOnKernelStack(VOID)
         KtListTests();
     case KiBootDeath:
         KtRunDeathTest();
+    case KiBootBench:
+        KbRunBenchmarks();
     case KiBootInteractive:
         KdRunShell();
     }

@@ -64,11 +64,11 @@ static VOID KiDeviceInterrupt(ULONG Vector)
         __atomic_add_fetch(&KiUnexpectedInterrupts, 1, __ATOMIC_RELAXED);
 }
 
-static VOID KiRunHandler(ULONG Vector, PKTRAP_FRAME TrapFrame)
+static VOID KiRunHandler(ULONG Vector, PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql)
 {
     switch (Vector) {
     case CLOCK_VECTOR:
-        KiClockInterrupt(TrapFrame);
+        KiClockInterrupt(TrapFrame, InterruptedIrql);
         break;
     case IPI_VECTOR:
         KiIpiInterrupt();
@@ -96,7 +96,7 @@ VOID KiInterruptDispatch(PKTRAP_FRAME TrapFrame)
     __writecr8(vector >> 4);
     HalpEndOfInterrupt();
     _enable();
-    KiRunHandler(vector, TrapFrame);
+    KiRunHandler(vector, TrapFrame, oldIrql);
     _disable();
     __writecr8(oldIrql);
 }
