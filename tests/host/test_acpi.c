@@ -653,6 +653,36 @@ static void test_partial_root_entry_and_garbage_signature(void)
     CHECK_STR(Tables.Tables[0].Signature, "?AB?"); /* printable for the console */
 }
 
+/* A map that fails on its FailAt-th call: the kernel's could, if it ran
+   out of address space between two requests for the same table. */
+static ULONG MapCalls, FailAt;
+
+static const VOID *FlakyMap(PVOID Context, ULONG64 PhysicalAddress, ULONG Length)
+{
+    if (++MapCalls == FailAt)
+        return NULL;
+    return AcpiImageMap(Context, PhysicalAddress, Length);
+}
+
+static void test_map_failing_the_second_time(void)
+{
+    SmallMachine();
+    Load();
+    /* Calls 1 and 2 check the RSDT (header, whole); 3 maps it to walk it. */
+    MapCalls = 0, FailAt = 3;
+    CHECK_EQ(AcpiInitialize(&Tables, Exact + 8, 20, FlakyMap, &Image), STATUS_SUCCESS);
+    CHECK_EQ(Tables.TableCount, 0);
+    CHECK(Warned(&Tables.Messages, "RSDT is no longer readable; no tables"));
+
+    ACPI_MADT_INFO info;
+    MapCalls = 0, FailAt = 0;
+    CHECK_EQ(AcpiInitialize(&Tables, Exact + 8, 20, FlakyMap, &Image), STATUS_SUCCESS);
+    MapCalls = 0, FailAt = 1;
+    CHECK_EQ(AcpiParseMadt(&Tables, &info), STATUS_INVALID_PARAMETER);
+    CHECK(strstr(info.Messages.Error, "APIC at 0x") != NULL);
+    CHECK(strstr(info.Messages.Error, "is no longer readable") != NULL);
+}
+
 static void test_rsdp_found_by_scanning(void)
 {
     /* In the EBDA, whose segment the BIOS data area holds at 0x40E. */
@@ -1288,6 +1318,7 @@ static const KTAP_CASE cases[] = {
     KTAP_CASE(test_bad_listed_tables_are_skipped),
     KTAP_CASE(test_too_many_tables_and_warnings),
     KTAP_CASE(test_partial_root_entry_and_garbage_signature),
+    KTAP_CASE(test_map_failing_the_second_time),
     KTAP_CASE(test_rsdp_found_by_scanning),
     KTAP_CASE(test_madt_every_entry_type),
     KTAP_CASE(test_madt_override_polarity_and_trigger),
