@@ -133,7 +133,7 @@ static VOID AcpiRecordTable(ACPI_TABLES *Tables, const ACPI_TABLE *Table)
 }
 
 /* Records every valid table the root lists; EntrySize is 4 (RSDT) or 8
-   (XSDT). The root was validated, so its Length bytes are readable. */
+   (XSDT). The root was validated: its Length bytes were readable once. */
 static VOID AcpiWalkRoot(ACPI_TABLES *Tables, const ACPI_TABLE *Root, ULONG EntrySize)
 {
     const UCHAR *root = AcpiMapRange(Tables, Root->Address, Root->Length);
