@@ -13,6 +13,7 @@ QEMUEXTRA ?=          # extra QEMU arguments for run/debug
 DONGLE    ?= modem    # far end of the HSI dongle for run: loopback echo modem link, or none
 T         ?=          # test filter: globs on suite.case, comma-separated (T=pool.*)
 TEST_CPUS ?= 1,2,4    # the processor counts make test runs every kernel test with
+BENCH_CPUS ?= 1,2,4   # the processor counts make bench runs the in-kernel benchmarks with
 JOBS      ?= 2        # QEMU instances make test runs at once
 WERROR    ?= 1        # 0 to build with a compiler whose new warnings you cannot fix
 FUZZ_SECONDS ?= 30    # how long make fuzz runs each fuzzer
@@ -24,6 +25,7 @@ ACCEL := $(strip $(ACCEL))
 DONGLE := $(strip $(DONGLE))
 T := $(strip $(T))
 TEST_CPUS := $(strip $(TEST_CPUS))
+BENCH_CPUS := $(strip $(BENCH_CPUS))
 JOBS := $(strip $(JOBS))
 WERROR := $(strip $(WERROR))
 FUZZ_SECONDS := $(strip $(FUZZ_SECONDS))
@@ -43,7 +45,7 @@ FUZZCC := clang
 # ---- the kernel -------------------------------------------------------------
 # Every .c and .S under these directories is part of the kernel: adding a
 # file needs no Makefile change. lib/ is shared with the host tests.
-KERNEL_DIRS := boot kernel lib tests/kernel drivers
+KERNEL_DIRS := boot kernel lib tests/kernel tests/bench drivers
 KERNEL_SRCS := $(sort $(shell find $(KERNEL_DIRS) -name '*.c' -o -name '*.S' 2>/dev/null))
 KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
 
@@ -206,12 +208,14 @@ test:
 	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) \
 		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs \
 		$(if $(T),--filter '$(T)') \
-		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest-dir
+		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest --host-tests tests/e2e
 
 bench:
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)python3 tools/bench/boottime --kernel $(B)/kernel.elf --cpus $(CPUS)
+	@echo
+	$(Q)python3 tools/bench/kernelbench --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL)
 
 # ---- maintenance -------------------------------------------------------------
 format:
@@ -235,5 +239,6 @@ help:
 	@echo "  clean          remove build output"
 	@echo "Variables (make VAR=value):"
 	@echo "  CPUS=$(CPUS)  MEM=$(MEM)  ACCEL=$(ACCEL)  QEMUEXTRA=...  DONGLE=$(DONGLE)"
-	@echo "  T=GLOB[,GLOB]  TEST_CPUS=$(TEST_CPUS)  JOBS=$(JOBS)  WERROR=$(WERROR)  FUZZ_SECONDS=$(FUZZ_SECONDS)  V=1"
+	@echo "  T=GLOB[,GLOB]  TEST_CPUS=$(TEST_CPUS)  BENCH_CPUS=$(BENCH_CPUS)  JOBS=$(JOBS)  WERROR=$(WERROR)"
+	@echo "  FUZZ_SECONDS=$(FUZZ_SECONDS)  V=1"
 	@echo "  (see README.md, 'Make targets and variables', for what each one does)"

@@ -142,10 +142,25 @@ ULONG RtlFindClearBitsAndSet(PRTL_BITMAP BitMapHeader, ULONG NumberToFind, ULONG
     return found;
 }
 
+/* Counts bits in parallel: pairs, then nibbles, then bytes, then sums the
+   bytes with one multiply. (The compiler's __builtin_popcount would call
+   libgcc, which a freestanding kernel does not link.) */
+ULONG RtlNumberOfSetBitsUlongPtr(ULONG_PTR Target)
+{
+    ULONG64 x = Target;
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (ULONG)((x * 0x0101010101010101ull) >> 56);
+}
+
 ULONG RtlNumberOfSetBits(PRTL_BITMAP BitMapHeader)
 {
     ULONG count = 0;
-    for (ULONG i = 0; i < BitMapHeader->SizeOfBitMap; i++)
+    ULONG full = BitMapHeader->SizeOfBitMap / BITS_PER_ULONG;
+    for (ULONG i = 0; i < full; i++)
+        count += RtlNumberOfSetBitsUlongPtr(BitMapHeader->Buffer[i]);
+    for (ULONG i = full * BITS_PER_ULONG; i < BitMapHeader->SizeOfBitMap; i++)
         count += RtlTestBit(BitMapHeader, i);
     return count;
 }

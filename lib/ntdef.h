@@ -15,7 +15,7 @@
 #include <stdarg.h>
 
 typedef void VOID, *PVOID;
-typedef char CHAR, *PCHAR;
+typedef char CHAR, *PCHAR, CCHAR;
 typedef const char *PCSTR, *PCCHAR;
 typedef char *PSTR;
 typedef uint8_t UCHAR, *PUCHAR, BYTE;
@@ -29,7 +29,7 @@ typedef uintptr_t ULONG_PTR, *PULONG_PTR, SIZE_T, *PSIZE_T;
 typedef intptr_t LONG_PTR;
 typedef UCHAR BOOLEAN, *PBOOLEAN;
 typedef LONG NTSTATUS;
-typedef ULONG_PTR KAFFINITY;
+typedef ULONG_PTR KAFFINITY, *PKAFFINITY;
 
 #ifndef TRUE
 #define TRUE  1

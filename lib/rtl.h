@@ -78,6 +78,7 @@ BOOLEAN RtlAreBitsSet(PRTL_BITMAP BitMapHeader, ULONG StartingIndex, ULONG Lengt
 ULONG RtlFindClearBits(PRTL_BITMAP BitMapHeader, ULONG NumberToFind, ULONG HintIndex);
 ULONG RtlFindClearBitsAndSet(PRTL_BITMAP BitMapHeader, ULONG NumberToFind, ULONG HintIndex);
 ULONG RtlNumberOfSetBits(PRTL_BITMAP BitMapHeader);
+ULONG RtlNumberOfSetBitsUlongPtr(ULONG_PTR Target);
 ULONG RtlNumberOfClearBits(PRTL_BITMAP BitMapHeader);
 
 /* glob.c: shell-style wildcard match ('*' any run, '?' any one

@@ -68,6 +68,7 @@ static ULONG64 ExpBytesInUse, ExpAllocationsInUse;      /* ExpPoolLock */
 VOID ExInitializePool(VOID)
 {
     KeInitializeSpinLock(&ExpPoolLock);
+    KeLabNameSpinLock(&ExpPoolLock, "NonPagedPool");
     for (ULONG i = 0; i < ARRAYSIZE(ExpFreeLists); i++)
         InitializeListHead(&ExpFreeLists[i]);
     for (ULONG i = 0; i < ARRAYSIZE(ExpBigPages); i++)

@@ -34,6 +34,16 @@ VOID HalReboot(VOID)
         __halt();
 }
 
+#define SLP_EN (1u << 13)
+
+VOID HalPowerOff(VOID)
+{
+    if (HalPlatform.Pm1aControlPort == 0 || HalPlatform.SleepTypeS5 == 0xFFFF)
+        return;
+    __outword(HalPlatform.Pm1aControlPort, (USHORT)((HalPlatform.SleepTypeS5 << 10) | SLP_EN));
+    KeStallExecutionProcessor(1000000); /* the chipset takes a moment to cut the power */
+}
+
 VOID HalHaltSystem(VOID)
 {
     _disable();
@@ -54,7 +64,9 @@ static VOID HalpShellHalt(ULONG Argc, PCSTR Argv[])
 {
     UNREFERENCED_PARAMETER(Argc);
     UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("Halted. Ctrl-A x leaves QEMU.\n");
+    DbgPrint("Powering off.\n");
+    HalPowerOff();
+    DbgPrint("ACPI gave no way to power off: halted. Ctrl-A x leaves QEMU.\n");
     HalHaltSystem();
 }
-KD_COMMAND(halt, "", "stop the processor (then Ctrl-A x leaves QEMU)", HalpShellHalt);
+KD_COMMAND(halt, "", "power off (ACPI S5), or stop if that is not possible", HalpShellHalt);

@@ -27,6 +27,14 @@
 #define MCR_DTR_RTS_OUT2 0x0B
 #define LSR_DATA_READY   0x01
 #define LSR_THR_EMPTY    0x20
+#define IER_RX_AVAILABLE 0x01
+#define COM1_IRQ         4
+#define RING_SIZE        256
+
+static PKINTERRUPT HalpSerialInterrupt;  /* set once, when input starts */
+static CHAR HalpRing[RING_SIZE];          /* the interrupt's spin lock */
+static ULONG HalpRingHead, HalpRingTail;  /* the interrupt's spin lock */
+static ULONG64 HalpRingDropped;           /* the interrupt's spin lock */
 
 VOID HalInitializeSerialPort(VOID)
 {
@@ -51,4 +59,63 @@ int HalSerialGetChar(VOID)
     if ((__inbyte(COM1 + UART_LSR) & LSR_DATA_READY) == 0)
         return -1;
     return __inbyte(COM1 + UART_DATA);
+}
+
+/* Moves everything the UART has into the ring. Bytes that do not fit are
+   counted and dropped: a person typing cannot outrun 256 bytes. */
+static BOOLEAN HalpSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Interrupt);
+    UNREFERENCED_PARAMETER(Context);
+    BOOLEAN mine = FALSE;
+    while (__inbyte(COM1 + UART_LSR) & LSR_DATA_READY) {
+        CHAR c = (CHAR)__inbyte(COM1 + UART_DATA);
+        mine = TRUE;
+        if (HalpRingHead - HalpRingTail == RING_SIZE)
+            HalpRingDropped++;
+        else
+            HalpRing[HalpRingHead++ % RING_SIZE] = c;
+    }
+    return mine;
+}
+
+VOID HalStartSerialInput(VOID)
+{
+    KIRQL irql;
+    KAFFINITY affinity;
+    ULONG vector = HalGetInterruptVector(Isa, 0, COM1_IRQ, COM1_IRQ, &irql, &affinity);
+    if (vector == 0 || !NT_SUCCESS(IoConnectInterrupt(&HalpSerialInterrupt, HalpSerialIsr, NULL,
+                                                       NULL, vector, irql, irql, Latched, FALSE,
+                                                       affinity, FALSE))) {
+        DbgPrint("HAL: no interrupt for COM1; console input stays polled\n");
+        return;
+    }
+    __outbyte(COM1 + UART_IER, IER_RX_AVAILABLE);
+}
+
+static int HalpTakeFromRing(VOID)
+{
+    int c = -1;
+    KIRQL oldIrql = KeAcquireInterruptSpinLock(HalpSerialInterrupt);
+    if (HalpRingTail != HalpRingHead)
+        c = (UCHAR)HalpRing[HalpRingTail++ % RING_SIZE];
+    KeReleaseInterruptSpinLock(HalpSerialInterrupt, oldIrql);
+    return c;
+}
+
+CHAR HalSerialWaitChar(VOID)
+{
+    for (;;) {
+        int c = HalpSerialInterrupt ? HalpTakeFromRing() : HalSerialGetChar();
+        if (c >= 0)
+            return (CHAR)c;
+        /* Halt until an interrupt. Checking with interrupts off and
+           halting with "sti; hlt" (sti takes effect after the next
+           instruction) means a byte arriving in between still wakes us. */
+        _disable();
+        if (HalpRingHead == HalpRingTail)
+            __asm__ volatile("sti; hlt" ::: "memory");
+        else
+            _enable();
+    }
 }

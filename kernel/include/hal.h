@@ -1,18 +1,23 @@
 /*
- * hal.h: the hardware abstraction layer: the pieces of the PC platform
- * the kernel drives directly (serial port, QEMU's exit device, reset).
+ * hal.h: the hardware abstraction layer: the parts of the PC platform the
+ * kernel drives directly (serial port, interrupt controllers, timers,
+ * reset) and the platform description read from ACPI.
  */
 #ifndef KELAB_HAL_H
 #define KELAB_HAL_H
 
 #include "wdm.h"
 
-/* COM1, the console: 16550 UART at I/O port 0x3F8, 115200 8N1. */
+/* ---- serial.c: COM1, the console (16550 UART at port 0x3F8) ---------- */
 VOID HalInitializeSerialPort(VOID);
 VOID HalSerialPutChar(CHAR c);
-/* Returns -1 when no character is waiting. */
-int HalSerialGetChar(VOID);
+int HalSerialGetChar(VOID); /* -1 when no character is waiting */
+/* From interrupts on: received characters arrive by interrupt into a
+   buffer; HalSerialWaitChar blocks (halting the processor) until one does. */
+VOID HalStartSerialInput(VOID);
+CHAR HalSerialWaitChar(VOID);
 
+/* ---- power.c: leaving the machine ------------------------------------- */
 /* QEMU's isa-debug-exit device (port 0xf4): QEMU exits with status
    (value << 1) | 1. The test runner reads the status. */
 typedef enum _HAL_EXIT_STATUS {
@@ -21,8 +26,93 @@ typedef enum _HAL_EXIT_STATUS {
     HalExitBugCheck = 0x12, /* QEMU status 37 */
 } HAL_EXIT_STATUS;
 __attribute__((noreturn)) VOID HalExitEmulator(HAL_EXIT_STATUS Status);
-
 __attribute__((noreturn)) VOID HalReboot(VOID);
 __attribute__((noreturn)) VOID HalHaltSystem(VOID);
+/* Turns the machine off through ACPI (S5) if the tables say how;
+   returns if they do not. */
+VOID HalPowerOff(VOID);
+
+/* ---- platform.c: what ACPI says the machine has ------------------------ */
+#define HAL_MAX_IOAPICS   8
+#define HAL_MAX_OVERRIDES 32
+
+typedef struct _HAL_INTERRUPT_OVERRIDE {
+    UCHAR SourceIrq;
+    ULONG Gsi;
+    BOOLEAN ActiveLow;
+    BOOLEAN LevelTriggered;
+} HAL_INTERRUPT_OVERRIDE;
+
+typedef struct _HAL_PLATFORM {
+    ULONG ProcessorCount;
+    ULONG ApicIds[MAXIMUM_PROCESSORS]; /* [0] is the boot processor */
+    ULONG64 LocalApicAddress;
+    BOOLEAN HasLegacyPic;
+    ULONG IoApicCount;
+    struct {
+        ULONG Id;
+        ULONG64 Address;
+        ULONG GsiBase;
+    } IoApics[HAL_MAX_IOAPICS];
+    ULONG OverrideCount;
+    HAL_INTERRUPT_OVERRIDE Overrides[HAL_MAX_OVERRIDES];
+    ULONG EcamSegmentCount; /* PCI Express configuration space (MCFG) */
+    struct {
+        ULONG64 BaseAddress;
+        USHORT Segment;
+        UCHAR StartBus, EndBus;
+    } EcamSegments[4];
+    ULONG64 HpetAddress;   /* 0: none */
+    USHORT PmTimerPort;    /* 0: none */
+    BOOLEAN PmTimer32Bit;
+    USHORT Pm1aControlPort; /* 0: none; with SleepTypeS5 powers off */
+    USHORT SleepTypeS5;     /* 0xFFFF: unknown */
+} HAL_PLATFORM;
+
+extern HAL_PLATFORM HalPlatform; /* written once at boot, read-only after */
+
+/* Reads the ACPI tables (or falls back to a uniprocessor PC) into HalPlatform. */
+VOID HalpInitializePlatform(VOID);
+
+/* ---- apic.c: the local APIC of each processor --------------------------- */
+VOID HalpInitializeLocalApic(VOID);     /* the calling processor's */
+ULONG HalpGetApicId(VOID);
+BOOLEAN HalpIsX2ApicEnabled(VOID);
+VOID HalpEndOfInterrupt(VOID);
+VOID HalpSendIpi(ULONG ApicId, UCHAR Vector);
+VOID HalpSendNmi(ULONG ApicId);
+VOID HalpSendInitSipi(ULONG ApicId, ULONG StartPage); /* INIT, then two start-up IPIs */
+/* Asks for an APC_LEVEL or DISPATCH_LEVEL software interrupt on this
+   processor: a self-IPI the APIC holds until IRQL drops below Level. */
+VOID HalRequestSoftwareInterrupt(KIRQL Level);
+/* Starts this processor's periodic clock interrupt. */
+VOID HalpStartClock(UCHAR Vector, ULONG PeriodMicroseconds);
+
+/* ---- ioapic.c: the I/O APIC and the legacy PIC --------------------------- */
+VOID HalpInitializeIoApics(VOID);
+/* Programs the I/O APIC pin of ISA interrupt Irq (through the MADT's
+   overrides) to raise Vector on processor ApicId, masked or not. Returns
+   FALSE if no I/O APIC serves it. */
+BOOLEAN HalpProgramIsaInterrupt(ULONG Irq, UCHAR Vector, ULONG ApicId, BOOLEAN Masked);
+
+/* ---- vector.c: device vectors (HalGetInterruptVector is in wdm.h) -------- */
+BOOLEAN HalEnableSystemInterrupt(ULONG Vector, KIRQL Irql, KINTERRUPT_MODE InterruptMode);
+VOID HalDisableSystemInterrupt(ULONG Vector, KIRQL Irql);
+
+/* ---- clocksource.c: a trustworthy time base ------------------------------- */
+/* The HPET, else the ACPI PM timer, else the 8254 PIT: the reference the
+   local APIC timer and the TSC are measured against. */
+VOID HalpInitializeClockSource(VOID);
+ULONG64 HalpReadClockSource(VOID);     /* monotonic count */
+ULONG64 HalpClockSourceFrequency(VOID); /* counts per second */
+PCSTR HalpClockSourceName(VOID);
+/* The time stamp counter's rate, measured against the clock source at
+   boot: only for turning cycle counts into time in reports. */
+ULONG64 HalpTscFrequency(VOID);
+
+/* ---- rtc.c: the CMOS real-time clock ---------------------------------------- */
+/* The wall-clock time at boot in 100 ns units since 1601-01-01 (as NT's
+   system time), or 0 if the clock's reading makes no sense. */
+ULONG64 HalpReadRealTimeClock(VOID);
 
 #endif

@@ -47,10 +47,42 @@ typedef struct _KTSS64 {
 } KTSS64;
 #pragma pack(pop)
 
-/* One processor's private state. */
+/* Interrupt vectors with a fixed meaning. A vector's upper four bits are
+   the IRQL it runs at (0x2F -> DISPATCH_LEVEL, 0xD1 -> CLOCK_LEVEL). */
+#define APC_VECTOR          0x1F
+#define DISPATCH_VECTOR     0x2F
+#define FIRST_DEVICE_VECTOR 0x30 /* DIRQL 3 .. */
+#define LAST_DEVICE_VECTOR  0xBF /* .. DIRQL 11 */
+#define CLOCK_VECTOR        0xD1
+#define IPI_VECTOR          0xE1
+#define SPURIOUS_VECTOR     0xFF
+
+/* A processor's DPC queue (kernel/ke/dpc.c). */
+typedef struct _KDPC_DATA {
+    LIST_ENTRY DpcListHead;  /* DpcLock: high importance at the head */
+    KSPIN_LOCK DpcLock;      /* taken at HIGH_LEVEL: DPCs are queued from ISRs */
+    ULONG DpcQueueDepth;     /* DpcLock */
+    volatile ULONG64 DpcCount; /* DPCs run; only this processor writes it */
+    CHAR LockName[12];       /* "DpcQueue<n>", for `locks` */
+} KDPC_DATA;
+
+/* Inter-processor requests (kernel/ke/ipi.c): bits in KPRCB.IpiRequests. */
+#define KI_IPI_REQUEST_PACKET 0x1
+
+/* One processor's private state. Fields are written only by their own
+   processor unless a comment says otherwise. */
 typedef struct _KPRCB {
     ULONG Number;
+    ULONG ApicId;
     struct _KTHREAD *CurrentThread; /* NULL until threads exist */
+    KDPC_DATA DpcData;
+    /* The DPC watchdog: what is running now and since when (in clock ticks). */
+    PKDEFERRED_ROUTINE volatile DpcRoutineActive;
+    ULONG64 DpcStartTick;
+    volatile ULONG64 TickCount;              /* clock interrupts taken */
+    volatile KIRQL TickInterruptedIrql;      /* the IRQL the last clock tick interrupted */
+    volatile LONG IpiRequests;               /* KI_IPI_*: set by other processors */
+    volatile ULONG64 InterruptCount[256];    /* per vector */
 } KPRCB, *PKPRCB;
 
 /* The processor control region, reached through the GS base: GS:0 holds
@@ -79,7 +111,12 @@ typedef enum _KI_BOOT_MODE {
     KiBootTest,        /* kelab.mode=test: run tests, exit QEMU */
     KiBootList,        /* kelab.mode=list: print the test registry, exit */
     KiBootDeath,       /* kelab.mode=death: run one death test */
+    KiBootBench,       /* kelab.mode=bench: run the benchmarks */
 } KI_BOOT_MODE;
+
+/* Every started processor's PRCB, by number (kernel/ke/smp.c). */
+extern PKPRCB KiProcessorBlock[MAXIMUM_PROCESSORS];
+extern volatile KAFFINITY KeActiveProcessors;
 
 extern MB2_INFO KeBootInformation;
 extern KI_BOOT_MODE KeBootMode;
@@ -100,6 +137,48 @@ VOID KiReadBootOptions(VOID);
 
 /* Trap dispatch (kernel/ke/trap.c), called by the assembly stubs. */
 VOID KiDispatchTrap(PKTRAP_FRAME TrapFrame);
+/* Interrupts (kernel/ke/interrupt.c): vectors 0x1F and 0x20-0xFF. */
+VOID KiInitializeInterrupts(VOID);
+VOID KiInterruptDispatch(PKTRAP_FRAME TrapFrame);
+BOOLEAN KiIsInterruptVector(ULONG Vector);
+
+/* The handlers of the fixed vectors, at their IRQL, interrupts enabled. */
+VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql); /* clock.c */
+VOID KiIpiInterrupt(VOID);                     /* ipi.c */
+VOID KiDispatchInterrupt(VOID);                /* dpc.c: DISPATCH_LEVEL software interrupt */
+VOID KiApcInterrupt(VOID);                     /* APC_LEVEL software interrupt */
+
+/* clock.c */
+VOID KiInitializeClock(VOID);        /* boot processor: calibrate, system time */
+VOID KiStartProcessorClock(VOID);    /* each processor: its periodic interrupt */
+extern ULONG KeTimeIncrement;        /* 100 ns units per tick; set once at boot */
+
+/* dpc.c */
+VOID KiInitializeDpcData(PKPRCB Prcb);
+VOID KiCheckDpcWatchdog(PKPRCB Prcb, PKTRAP_FRAME TrapFrame);
+extern ULONG KiDpcWatchdogTicks;     /* a single DPC may run this many ticks */
+
+/* ipi.c: run a function on other processors at IPI_LEVEL and wait. */
+VOID KiInitializeIpi(VOID);
+typedef ULONG_PTR (*PKIPI_WORKER)(ULONG_PTR Context);
+VOID KiIpiSendPacket(KAFFINITY Targets, PKIPI_WORKER Worker, ULONG_PTR Context);
+VOID KiFreezeOtherProcessors(VOID);  /* bug check: stop everyone else (NMI) */
+extern volatile LONG KiFrozenProcessors;
+VOID KiFlushTlbEverywhere(PVOID Va); /* TLB shootdown of one page */
+
+/* smp.c */
+VOID KiStartProcessors(VOID);
+VOID KiMarkProcessorActive(PKPRCB Prcb);
+
+/* spinlock.c: the lock statistics behind `locks`. */
+struct _KLOCK_STATISTICS {
+    PCSTR Name;
+    ULONG64 Acquisitions;   /* the lock: only its holder updates these */
+    ULONG64 Contentions;    /* acquisitions that had to wait */
+    ULONG64 SpinIterations; /* pause loops spent waiting, in total */
+    ULONG64 LongestHold;    /* TSC cycles */
+    ULONG64 HoldStart;      /* TSC at the current acquisition */
+};
 /* The address every IDT stub starts at, indexed by vector. */
 extern const ULONG64 KiTrapStubTable[256];
 

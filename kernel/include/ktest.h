@@ -37,21 +37,26 @@ typedef struct _KTEST_CASE {
     PCSTR File;
     ULONG Line;
     BOOLEAN Death;
+    BOOLEAN Demo; /* fails on purpose: only visible with kelab.demo (demo_test.c) */
     ULONG DeathCode;
     ULONG_PTR DeathParameters[4]; /* KT_ANY where any value is fine */
 } KTEST_CASE;
 
-#define KTEST_REGISTER(suite, name, death, code, p1, p2, p3, p4)                                   \
+#define KTEST_REGISTER(suite, name, death, demo, code, p1, p2, p3, p4)                             \
     static VOID KtTest_##suite##_##name(VOID);                                                     \
     static const KTEST_CASE KtCase_##suite##_##name                                                \
         __attribute__((section(".ktest"), used, aligned(8))) = {                                  \
-            #suite, #name, KtTest_##suite##_##name, __FILE__, __LINE__, death, code,               \
+            #suite, #name, KtTest_##suite##_##name, __FILE__, __LINE__, death, demo, code,         \
             {p1, p2, p3, p4}};                                                                     \
     static VOID KtTest_##suite##_##name(VOID)
 
-#define KTEST(suite, name) KTEST_REGISTER(suite, name, FALSE, 0, 0, 0, 0, 0)
+#define KTEST(suite, name) KTEST_REGISTER(suite, name, FALSE, FALSE, 0, 0, 0, 0, 0)
 #define KTEST_DEATH(suite, name, code, p1, p2, p3, p4)                                             \
-    KTEST_REGISTER(suite, name, TRUE, code, p1, p2, p3, p4)
+    KTEST_REGISTER(suite, name, TRUE, FALSE, code, p1, p2, p3, p4)
+/* Tests that fail on purpose, to check that failures are reported. */
+#define KTEST_DEMO(suite, name) KTEST_REGISTER(suite, name, FALSE, TRUE, 0, 0, 0, 0, 0)
+#define KTEST_DEMO_DEATH(suite, name, code, p1, p2, p3, p4)                                        \
+    KTEST_REGISTER(suite, name, TRUE, TRUE, code, p1, p2, p3, p4)
 
 /* Comparison operators understood by KtCheck. */
 typedef enum _KT_OP { KtEq, KtNe, KtLt, KtLe, KtGt, KtGe } KT_OP;
@@ -91,6 +96,11 @@ VOID KtLog(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
 #define KT_ASSERT_NE(a, b)    KT_ASSERT_(KT_CMP_(KtNe, a, b))
 #define KT_ASSERT_TRUE(c)     KT_ASSERT_(KtCheckTrue(!!(c), #c, __FILE__, __LINE__))
 #define KT_ASSERT_NOT_NULL(p) KT_ASSERT_NE(p, NULL)
+
+/* Runs Routine(Context) on processor Number at DISPATCH_LEVEL (as a DPC
+   aimed at it) and waits for it to finish. For tests that must put code
+   on a particular processor. Call below DISPATCH_LEVEL. */
+VOID KtRunOnProcessor(ULONG Number, VOID (*Routine)(PVOID Context), PVOID Context);
 
 /* Entry points for the boot modes (kernel/ktest/runner.c). */
 __attribute__((noreturn)) VOID KtRunTests(VOID);

@@ -59,6 +59,7 @@ NTSTATUS MiMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect);
 PFN_NUMBER MiUnmapPage(PVOID Va); /* returns the page that was mapped */
 NTSTATUS MiProtectPage(PVOID Va, ULONG Protect);
 ULONG64 MiReadPte(PVOID Va); /* 0 when not mapped (the leaf entry, any size) */
+PULONG64 MiGetPteAddress(PVOID Va); /* the 4 KiB entry for Va, NULL if none */
 BOOLEAN MmIsAddressValid(PVOID VirtualAddress);
 PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress);
 
@@ -82,6 +83,16 @@ PVOID MmGetKernelStackLimit(PVOID StackTop); /* lowest usable address */
 /* fault.c: the page fault handler (vector 14). */
 struct _KTRAP_FRAME;
 VOID MmAccessFault(struct _KTRAP_FRAME *TrapFrame);
+
+/* pageable.c: pageable sections and force IRQL checking. */
+VOID MiInitializePageable(VOID);
+BOOLEAN MiIsPageableAddress(ULONG64 Va);
+BOOLEAN MiIsDriverAddress(ULONG64 Va);
+BOOLEAN MiResolvePageableFault(ULONG64 Address, KIRQL Irql);
+VOID MiVerifierIrqlRaised(VOID);
+VOID MmPageOutPageable(VOID);
+VOID MmQueryPageableStatistics(ULONG64 *PageOuts, ULONG64 *PageIns);
+extern volatile BOOLEAN MmVerifierForceIrqlChecking;
 
 /* init.c */
 VOID MmInitSystem(const MB2_INFO *Boot);

@@ -57,12 +57,15 @@ KIRQL KeRaiseIrqlToSynchLevel(VOID);
 /*
  * NT's KSPIN_LOCK is a bare ULONG_PTR. KeLab's also records who holds it,
  * so that acquiring it twice (SPIN_LOCK_ALREADY_OWNED, 0xF) or releasing
- * it without holding it (SPIN_LOCK_NOT_OWNED, 0x10) is caught every time.
+ * it without holding it (SPIN_LOCK_NOT_OWNED, 0x10) is caught every time,
+ * and, for a named lock, how contended it is.
  * Code that only uses the routines below cannot tell the difference.
  */
+typedef struct _KLOCK_STATISTICS KLOCK_STATISTICS;
 typedef struct _KSPIN_LOCK {
-    volatile ULONG_PTR Lock; /* 0 when free */
-    PVOID volatile Owner;    /* the holder: its thread, or its processor before threads exist */
+    volatile ULONG_PTR Lock;       /* 0 when free; queued: the last waiter's queue entry */
+    PVOID volatile Owner;          /* the holder: its thread, or its processor before threads */
+    KLOCK_STATISTICS *Statistics;  /* NULL unless named (KeLabNameSpinLock) */
 } KSPIN_LOCK, *PKSPIN_LOCK;
 
 VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock);
@@ -73,12 +76,173 @@ VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock);
 KIRQL KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock);
 BOOLEAN KeTestSpinLock(PKSPIN_LOCK SpinLock);
 
+/* Queued spin locks: waiters line up (FIFO) and each spins on its own
+   queue entry, so a contended lock is handed over in order and the lock's
+   cache line is not hammered by every waiter (an MCS lock). The handle
+   lives on the caller's stack ("in-stack"). A lock is used either with the
+   routines above or with these, never both. */
+typedef struct _KSPIN_LOCK_QUEUE {
+    struct _KSPIN_LOCK_QUEUE *volatile Next;
+    volatile BOOLEAN Waiting;
+    PKSPIN_LOCK Lock;
+} KSPIN_LOCK_QUEUE, *PKSPIN_LOCK_QUEUE;
+
+typedef struct _KLOCK_QUEUE_HANDLE {
+    KSPIN_LOCK_QUEUE LockQueue;
+    KIRQL OldIrql;
+} KLOCK_QUEUE_HANDLE, *PKLOCK_QUEUE_HANDLE;
+
+VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle);
+VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle);
+VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
+                                              PKLOCK_QUEUE_HANDLE LockHandle);
+VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle);
+
+/* KeLab addition: give a lock a name so that its acquisitions, contention
+   and longest hold are counted and shown by the `locks` shell command. */
+VOID KeLabNameSpinLock(PKSPIN_LOCK SpinLock, PCSTR Name);
+
 /* ------------------------------------------------------------------ */
-/* Processors                                                           */
+/* Processors and inter-processor calls                                 */
 /* ------------------------------------------------------------------ */
+
+/* The spin-wait hint (the pause instruction): a busy loop should call it
+   each time round, to let a sibling hyperthread (or QEMU) get on. */
+static inline VOID YieldProcessor(VOID)
+{
+    __asm__ volatile("pause" ::: "memory");
+}
+
+#define MAXIMUM_PROCESSORS 64
 
 ULONG KeGetCurrentProcessorNumber(VOID);
 extern volatile ULONG KeNumberProcessors;
+KAFFINITY KeQueryActiveProcessors(VOID);
+
+/* Runs BroadcastFunction on every processor at once, at IPI_LEVEL, and
+   returns the current processor's result once all have finished. */
+typedef ULONG_PTR (*PKIPI_BROADCAST_WORKER)(ULONG_PTR Argument);
+ULONG_PTR KeIpiGenericCall(PKIPI_BROADCAST_WORKER BroadcastFunction, ULONG_PTR Context);
+
+/* ------------------------------------------------------------------ */
+/* Time (100-nanosecond units)                                          */
+/* ------------------------------------------------------------------ */
+
+VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime); /* since 1601-01-01 UTC */
+ULONGLONG KeQueryInterruptTime(VOID);               /* since boot */
+VOID KeQueryTickCount(PLARGE_INTEGER TickCount);     /* clock ticks since boot */
+ULONG KeQueryTimeIncrement(VOID);                    /* 100 ns units per tick */
+LARGE_INTEGER KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency);
+/* Busy-waits (any IRQL): only for short hardware delays. */
+VOID KeStallExecutionProcessor(ULONG MicroSeconds);
+
+/* ------------------------------------------------------------------ */
+/* DPCs: deferred procedure calls                                       */
+/* ------------------------------------------------------------------ */
+
+typedef enum _KDPC_IMPORTANCE {
+    LowImportance,
+    MediumImportance,
+    HighImportance,
+    MediumHighImportance,
+} KDPC_IMPORTANCE;
+
+struct _KDPC;
+typedef VOID KDEFERRED_ROUTINE(struct _KDPC *Dpc, PVOID DeferredContext, PVOID SystemArgument1,
+                               PVOID SystemArgument2);
+typedef KDEFERRED_ROUTINE *PKDEFERRED_ROUTINE;
+
+typedef struct _KDPC {
+    UCHAR Type;
+    UCHAR Importance;
+    volatile USHORT Number; /* target processor, or KDPC_CURRENT_PROCESSOR */
+    LIST_ENTRY DpcListEntry;
+    PKDEFERRED_ROUTINE DeferredRoutine;
+    PVOID DeferredContext;
+    PVOID SystemArgument1;
+    PVOID SystemArgument2;
+    PVOID volatile DpcData; /* the queue it is on, NULL when not queued */
+} KDPC, *PKDPC, *PRKDPC;
+
+#define KDPC_CURRENT_PROCESSOR 0xFFFF
+
+VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext);
+BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2);
+BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
+VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance);
+VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number);
+VOID KeFlushQueuedDpcs(VOID);
+
+/* ------------------------------------------------------------------ */
+/* Interrupts                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef enum _KINTERRUPT_MODE { LevelSensitive, Latched } KINTERRUPT_MODE;
+typedef enum _INTERFACE_TYPE { Internal = 0, Isa = 1 } INTERFACE_TYPE;
+
+struct _KINTERRUPT;
+typedef BOOLEAN KSERVICE_ROUTINE(struct _KINTERRUPT *Interrupt, PVOID ServiceContext);
+typedef KSERVICE_ROUTINE *PKSERVICE_ROUTINE;
+typedef BOOLEAN KSYNCHRONIZE_ROUTINE(PVOID SynchronizeContext);
+typedef KSYNCHRONIZE_ROUTINE *PKSYNCHRONIZE_ROUTINE;
+
+typedef struct _KINTERRUPT {
+    LIST_ENTRY InterruptListEntry; /* on its vector's chain */
+    PKSERVICE_ROUTINE ServiceRoutine;
+    PVOID ServiceContext;
+    KSPIN_LOCK SpinLock;        /* used when the caller gives none */
+    PKSPIN_LOCK ActualLock;     /* the caller's lock, or &SpinLock */
+    ULONG Vector;
+    KIRQL Irql;
+    KIRQL SynchronizeIrql;
+    KINTERRUPT_MODE Mode;
+    BOOLEAN ShareVector;
+    volatile ULONG64 ServiceCount; /* times its routine returned TRUE */
+} KINTERRUPT, *PKINTERRUPT;
+
+/* The vector and IRQL for a bus interrupt: KeLab routes ISA interrupts
+   through the I/O APIC (honouring ACPI's overrides) and gives the device
+   a vector whose upper four bits are its IRQL. */
+ULONG HalGetInterruptVector(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
+                            ULONG BusInterruptLevel, ULONG BusInterruptVector, PKIRQL Irql,
+                            PKAFFINITY Affinity);
+NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine,
+                            PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector,
+                            KIRQL Irql, KIRQL SynchronizeIrql, KINTERRUPT_MODE InterruptMode,
+                            BOOLEAN ShareVector, KAFFINITY ProcessorEnableMask,
+                            BOOLEAN FloatingSave);
+VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject);
+BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE SynchronizeRoutine,
+                               PVOID SynchronizeContext);
+KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt);
+VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql);
+
+/* ------------------------------------------------------------------ */
+/* Memory for devices, and pageable code                                */
+/* ------------------------------------------------------------------ */
+
+typedef enum _MEMORY_CACHING_TYPE { MmNonCached = 0, MmCached = 1 } MEMORY_CACHING_TYPE;
+PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
+                   MEMORY_CACHING_TYPE CacheType);
+VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes);
+
+/*
+ * Pageable code and data, as with `#pragma alloc_text(PAGE, ...)` on
+ * Windows: the memory manager may unmap it at any time and maps it back on
+ * the next page fault, which is only allowed below DISPATCH_LEVEL. Touching
+ * it at DISPATCH_LEVEL or above is DRIVER_IRQL_NOT_LESS_OR_EQUAL (0xD1);
+ * with Driver Verifier's "force IRQL checking" (kelab.verifier=irql or the
+ * `verifier` shell command) it is unmapped on every raise to DISPATCH_LEVEL,
+ * so the mistake crashes every time instead of sometimes.
+ */
+#define PAGEABLE_CODE __attribute__((section(".text.pageable"), noinline))
+#define PAGEABLE_DATA __attribute__((section(".data.pageable")))
+
+/* PAGED_CODE: a pageable routine asserts it runs at APC_LEVEL or below.
+   Failing it is what a failed NT_ASSERT is without a debugger attached:
+   KMODE_EXCEPTION_NOT_HANDLED with STATUS_ASSERTION_FAILURE. */
+VOID KeLabCheckPagedCode(PCSTR Function);
+#define PAGED_CODE() KeLabCheckPagedCode(__func__)
 
 /* ------------------------------------------------------------------ */
 /* Pool                                                                 */

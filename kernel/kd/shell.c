@@ -8,7 +8,6 @@
  */
 #include "kd.h"
 #include "hal.h"
-#include "arch/x86.h"
 
 #define KD_LINE_MAX 128
 #define KD_PROMPT   "kelab> "
@@ -24,15 +23,6 @@ static const KD_COMMAND_ENTRY *KdFindCommand(PCSTR Name)
     return NULL;
 }
 
-/* Waits for one character from the console. */
-static CHAR KdReadChar(VOID)
-{
-    int c;
-    while ((c = HalSerialGetChar()) < 0)
-        YieldProcessor();
-    return (CHAR)c;
-}
-
 /* Reads a line with echo; Backspace/Delete erase, Ctrl-U clears the line,
    Ctrl-C abandons it. Characters beyond the buffer are refused with a bell
    rather than silently dropped. */
@@ -40,7 +30,7 @@ static VOID KdReadLine(PSTR Line, SIZE_T Size)
 {
     SIZE_T n = 0;
     for (;;) {
-        CHAR c = KdReadChar();
+        CHAR c = HalSerialWaitChar();
         if (c == '\r' || c == '\n') {
             DbgPrint("\n");
             break;

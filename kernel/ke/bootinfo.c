@@ -57,6 +57,7 @@ VOID KiReadBootOptions(VOID)
         {"test", KiBootTest},
         {"list", KiBootList},
         {"death", KiBootDeath},
+        {"bench", KiBootBench},
     };
     CHAR mode[16];
     KeBootMode = KiBootInteractive;
@@ -68,6 +69,7 @@ VOID KiReadBootOptions(VOID)
             return;
         }
     }
-    DbgPrint("KeLab: unknown kelab.mode '%s' (shell, test, list, death); starting the shell\n",
+    DbgPrint("KeLab: unknown kelab.mode '%s' (shell, test, list, death, bench); starting the "
+             "shell\n",
              mode);
 }

@@ -47,6 +47,17 @@ static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
      "Read-only memory (kernel code or constants) was written (P1 address, P2 PTE)."},
     {BAD_POOL_CALLER, "BAD_POOL_CALLER",
      "A pool routine was misused: freed twice, bad address, bad IRQL or tag (P1 says which)."},
+    {TIMER_OR_DPC_INVALID, "TIMER_OR_DPC_INVALID",
+     "A timer or DPC is invalid: P1 = 3 means a DPC targets a processor that does not exist "
+     "(P2 the DPC, P3 its number, P4 the count)."},
+    {IRQL_UNEXPECTED_VALUE, "IRQL_UNEXPECTED_VALUE",
+     "A routine returned at another IRQL than it was called at (P1 = current<<16 | "
+     "expected<<8 | kind: 3 ISR, 4 DPC; P2 the routine)."},
+    {DRIVER_IRQL_NOT_LESS_OR_EQUAL, "DRIVER_IRQL_NOT_LESS_OR_EQUAL",
+     "A driver touched pageable or invalid memory at DISPATCH_LEVEL or above (P1 address, "
+     "P2 IRQL, P3 0 read/1 write/8 execute, P4 code)."},
+    {DPC_WATCHDOG_VIOLATION, "DPC_WATCHDOG_VIOLATION",
+     "A DPC ran longer than its allotment at DISPATCH_LEVEL (P2 ticks run, P3 limit)."},
     {MANUALLY_INITIATED_CRASH, "MANUALLY_INITIATED_CRASH", "Someone asked for this crash."},
     {ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY, "ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY",
      "Code was executed from data memory, which is no-execute (P1 address, P2 PTE)."},
@@ -119,6 +130,7 @@ VOID KiBugCheckWithTrapFrame(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P
         HalHaltSystem(); /* another processor is already reporting its crash */
     }
     KiBugCheckActive = TRUE;
+    KiFreezeOtherProcessors();
     KiPrintReport(Code, P1, P2, P3, P4, irql, TrapFrame);
     if (KeBootMode != KiBootInteractive)
         HalExitEmulator(HalExitBugCheck);

@@ -12,6 +12,7 @@
 #include "hal.h"
 #include "kd.h"
 #include "ktest.h"
+#include "kbench.h"
 
 static KPCR KiBootPcr;
 static UCHAR KiBootIstStacks[KI_IST_COUNT][KI_IST_STACK_SIZE] __attribute__((aligned(16)));
@@ -68,11 +69,29 @@ static VOID KiPrintBanner(VOID)
     MmPrintMemorySummary();
     MmPrintMemoryMap();
     ExPrintPoolSummary();
+    DbgPrint("Processors: %u started; clock source %s; local APIC in %s mode\n",
+             KeNumberProcessors, HalpClockSourceName(), HalpIsX2ApicEnabled() ? "x2APIC" : "xAPIC");
     DbgPrint("Command line: %s\n", KeBootInformation.CommandLine);
 }
 
+/* Phase 1: on a guarded kernel stack; interrupts come on here. */
 static VOID KiSystemStartupOnKernelStack(VOID)
 {
+    PKPRCB prcb = KeGetCurrentPrcb();
+    HalpInitializePlatform();        /* ACPI: processors, APICs, timers */
+    HalpInitializeClockSource();     /* HPET or PM timer: a time base to measure against */
+    KiInitializeInterrupts();        /* interrupt object chains for device vectors */
+    KiInitializeIpi();               /* inter-processor calls and TLB shootdowns */
+    HalpInitializeLocalApic();       /* this processor's interrupt controller */
+    prcb->ApicId = HalpGetApicId();
+    KiInitializeDpcData(prcb);       /* this processor's DPC queue */
+    KiMarkProcessorActive(prcb);
+    HalpInitializeIoApics();         /* device interrupts; the legacy PIC masked */
+    KiInitializeClock();             /* the periodic CLOCK_LEVEL interrupt, system time */
+    _enable();                       /* IRQL (CR8) alone decides what is masked from now on */
+    KiStartProcessors();             /* every other processor ACPI lists */
+    HalStartSerialInput();           /* console input by interrupt */
+    MiInitializePageable();          /* pageable sections; kelab.verifier=irql */
     KiPrintBanner();
     switch (KeBootMode) {
     case KiBootTest:
@@ -81,6 +100,8 @@ static VOID KiSystemStartupOnKernelStack(VOID)
         KtListTests();
     case KiBootDeath:
         KtRunDeathTest();
+    case KiBootBench:
+        KbRunBenchmarks();
     case KiBootInteractive:
         KdRunShell();
     }

@@ -1,21 +1,53 @@
 /*
- * spinlock.c: spin locks.
+ * spinlock.c: spin locks, ordinary and queued.
  *
- * A spin lock protects data shared between processors. The holder runs at
+ * A spin lock protects data shared between processors. Its holder runs at
  * DISPATCH_LEVEL or above, so it cannot be preempted and rescheduled while
- * it holds the lock: another processor spins for at most the length of a
- * critical section, never for a whole time slice.
+ * it holds the lock: a waiter spins for at most one critical section.
  *
- * The lock word is taken with an atomic exchange. While it is busy the
- * waiter only reads it (with a pause), so the cache line stays shared
- * until the holder releases it ("test and test-and-set").
+ * Ordinary locks are taken with an atomic exchange; a waiter only reads
+ * the lock word (with a pause) until it looks free, so the cache line is
+ * not bounced between waiters ("test and test-and-set"). Under contention
+ * the winner is whoever happens to see it free first: not fair.
+ *
+ * Queued locks are MCS locks: the lock word points at the last waiter's
+ * queue entry (in the waiter's KLOCK_QUEUE_HANDLE, on its stack); each
+ * waiter links itself behind the previous one and spins on its *own*
+ * entry, and the releaser hands the lock to exactly the next in line.
+ * Hand-over is FIFO, and each waiter spins on a different cache line.
+ * The dispatcher lock is one.
+ *
+ * Every lock records its owner, so acquiring a lock you hold is
+ * SPIN_LOCK_ALREADY_OWNED (0xF) and releasing one you do not is
+ * SPIN_LOCK_NOT_OWNED (0x10). A named lock (KeLabNameSpinLock) also counts
+ * acquisitions, contention, spinning and its longest hold for `locks`.
  */
 #include "ke.h"
+#include "hal.h"
+#include "kd.h"
+
+#define KI_MAX_NAMED_LOCKS 64
+
+static KLOCK_STATISTICS KiLockStatistics[KI_MAX_NAMED_LOCKS]; /* each: its lock */
+static volatile LONG KiNamedLockCount;
 
 VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 {
     SpinLock->Lock = 0;
     SpinLock->Owner = NULL;
+    SpinLock->Statistics = NULL;
+}
+
+VOID KeLabNameSpinLock(PKSPIN_LOCK SpinLock, PCSTR Name)
+{
+    LONG i = __atomic_fetch_add(&KiNamedLockCount, 1, __ATOMIC_RELAXED);
+    if (i >= KI_MAX_NAMED_LOCKS) {
+        DbgPrint("KeLab: more than %u named locks; '%s' is not counted\n", KI_MAX_NAMED_LOCKS,
+                 Name);
+        return;
+    }
+    KiLockStatistics[i].Name = Name;
+    SpinLock->Statistics = &KiLockStatistics[i];
 }
 
 BOOLEAN KeTestSpinLock(PKSPIN_LOCK SpinLock)
@@ -24,25 +56,62 @@ BOOLEAN KeTestSpinLock(PKSPIN_LOCK SpinLock)
     return __atomic_load_n(&SpinLock->Lock, __ATOMIC_RELAXED) == 0;
 }
 
-VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
+static VOID KiCheckNotOwner(PKSPIN_LOCK SpinLock, PVOID Self)
 {
-    PVOID self = KiCurrentOwner();
-    if (SpinLock->Owner == self)
-        KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)SpinLock, (ULONG_PTR)self, 0, 0);
-    while (__atomic_exchange_n(&SpinLock->Lock, 1, __ATOMIC_ACQUIRE) != 0) {
-        while (__atomic_load_n(&SpinLock->Lock, __ATOMIC_RELAXED) != 0)
-            YieldProcessor();
-    }
-    SpinLock->Owner = self;
+    if (SpinLock->Owner == Self)
+        KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)SpinLock, (ULONG_PTR)Self, 0, 0);
 }
 
-VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
+/* Bookkeeping once the lock is ours. */
+static VOID KiLockAcquired(PKSPIN_LOCK SpinLock, PVOID Self, BOOLEAN Contended, ULONG64 Spins)
+{
+    SpinLock->Owner = Self;
+    KLOCK_STATISTICS *s = SpinLock->Statistics;
+    if (s != NULL) {
+        s->Acquisitions++;
+        s->Contentions += Contended;
+        s->SpinIterations += Spins;
+        s->HoldStart = __rdtsc();
+    }
+}
+
+/* Bookkeeping before the lock is given up. */
+static VOID KiLockReleasing(PKSPIN_LOCK SpinLock)
 {
     PVOID self = KiCurrentOwner();
     if (SpinLock->Owner != self)
         KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)SpinLock, (ULONG_PTR)SpinLock->Owner,
                      (ULONG_PTR)self, 0);
+    KLOCK_STATISTICS *s = SpinLock->Statistics;
+    if (s != NULL) {
+        ULONG64 held = __rdtsc() - s->HoldStart;
+        if (held > s->LongestHold)
+            s->LongestHold = held;
+    }
     SpinLock->Owner = NULL;
+}
+
+/* ---- ordinary locks ---------------------------------------------------- */
+
+VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
+{
+    PVOID self = KiCurrentOwner();
+    KiCheckNotOwner(SpinLock, self);
+    ULONG64 spins = 0;
+    BOOLEAN contended = FALSE;
+    while (__atomic_exchange_n(&SpinLock->Lock, 1, __ATOMIC_ACQUIRE) != 0) {
+        contended = TRUE;
+        while (__atomic_load_n(&SpinLock->Lock, __ATOMIC_RELAXED) != 0) {
+            YieldProcessor();
+            spins++;
+        }
+    }
+    KiLockAcquired(SpinLock, self, contended, spins);
+}
+
+VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
+{
+    KiLockReleasing(SpinLock);
     __atomic_store_n(&SpinLock->Lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -64,3 +133,86 @@ VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
     KeReleaseSpinLockFromDpcLevel(SpinLock);
     KeLowerIrql(NewIrql);
 }
+
+/* ---- queued locks ------------------------------------------------------- */
+
+VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
+{
+    PVOID self = KiCurrentOwner();
+    KiCheckNotOwner(SpinLock, self);
+    PKSPIN_LOCK_QUEUE me = &LockHandle->LockQueue;
+    me->Next = NULL;
+    me->Lock = SpinLock;
+    me->Waiting = TRUE;
+    PKSPIN_LOCK_QUEUE previous = (PKSPIN_LOCK_QUEUE)__atomic_exchange_n(
+        &SpinLock->Lock, (ULONG_PTR)me, __ATOMIC_ACQ_REL);
+    ULONG64 spins = 0;
+    if (previous != NULL) {
+        __atomic_store_n(&previous->Next, me, __ATOMIC_RELEASE);
+        while (__atomic_load_n(&me->Waiting, __ATOMIC_ACQUIRE)) {
+            YieldProcessor();
+            spins++;
+        }
+    }
+    KiLockAcquired(SpinLock, self, previous != NULL, spins);
+}
+
+VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
+{
+    PKSPIN_LOCK_QUEUE me = &LockHandle->LockQueue;
+    PKSPIN_LOCK lock = me->Lock;
+    KiLockReleasing(lock);
+    PKSPIN_LOCK_QUEUE next = __atomic_load_n(&me->Next, __ATOMIC_ACQUIRE);
+    if (next == NULL) {
+        /* Nobody behind us, unless someone is between its exchange and
+           linking itself: then wait for the link. */
+        ULONG_PTR expected = (ULONG_PTR)me;
+        if (__atomic_compare_exchange_n(&lock->Lock, &expected, 0, FALSE, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED))
+            return;
+        while ((next = __atomic_load_n(&me->Next, __ATOMIC_ACQUIRE)) == NULL)
+            YieldProcessor();
+    }
+    __atomic_store_n(&next->Waiting, FALSE, __ATOMIC_RELEASE);
+}
+
+VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
+{
+    KeRaiseIrql(DISPATCH_LEVEL, &LockHandle->OldIrql);
+    KeAcquireInStackQueuedSpinLockAtDpcLevel(SpinLock, LockHandle);
+}
+
+VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
+{
+    KeReleaseInStackQueuedSpinLockFromDpcLevel(LockHandle);
+    KeLowerIrql(LockHandle->OldIrql);
+}
+
+/* ---- `locks` ---------------------------------------------------------------- */
+
+static VOID KiShellLocks(ULONG Argc, PCSTR Argv[])
+{
+    UNREFERENCED_PARAMETER(Argc);
+    UNREFERENCED_PARAMETER(Argv);
+    LONG n = KiNamedLockCount < KI_MAX_NAMED_LOCKS ? KiNamedLockCount : KI_MAX_NAMED_LOCKS;
+    UCHAR order[KI_MAX_NAMED_LOCKS];
+    for (LONG i = 0; i < n; i++) { /* most contended first (insertion sort) */
+        LONG j = i;
+        for (; j > 0 && KiLockStatistics[order[j - 1]].Contentions < KiLockStatistics[i].Contentions;
+             j--)
+            order[j] = order[j - 1];
+        order[j] = (UCHAR)i;
+    }
+    ULONG64 cyclesPerUs = HalpTscFrequency() / 1000000;
+    DbgPrint("%-22s %12s %12s %6s %14s %12s\n", "lock", "acquired", "contended", "%",
+             "spins", "longest (us)");
+    for (LONG k = 0; k < n; k++) {
+        const KLOCK_STATISTICS *s = &KiLockStatistics[order[k]];
+        DbgPrint("%-22s %12llu %12llu %5llu%% %14llu %12llu\n", s->Name,
+                 (unsigned long long)s->Acquisitions, (unsigned long long)s->Contentions,
+                 (unsigned long long)(s->Acquisitions ? s->Contentions * 100 / s->Acquisitions : 0),
+                 (unsigned long long)s->SpinIterations,
+                 (unsigned long long)(cyclesPerUs ? s->LongestHold / cyclesPerUs : 0));
+    }
+}
+KD_COMMAND(locks, "", "named spin locks, most contended first", KiShellLocks);

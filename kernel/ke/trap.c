@@ -12,11 +12,12 @@
  */
 #include "ke.h"
 #include "mm.h"
+#include "hal.h"
 
 #define VECTOR_NMI           2
 #define VECTOR_PAGE_FAULT    14
 #define VECTOR_MACHINE_CHECK 18
-#define FIRST_INTERRUPT      32
+#define FIRST_INTERRUPT      32 /* vectors below are exceptions (but see APC_VECTOR) */
 
 /* For each exception vector: the NT status it is raised as, or 0 when
    Windows treats it as an unexpected trap. */
@@ -35,8 +36,6 @@ static VOID KiUnhandledException(PKTRAP_FRAME TrapFrame)
     NTSTATUS status = KiExceptionStatus[vector];
     if (vector == VECTOR_MACHINE_CHECK)
         KiBugCheckWithTrapFrame(MACHINE_CHECK_EXCEPTION, 0, 0, 0, 0, TrapFrame);
-    if (vector == VECTOR_NMI)
-        KiBugCheckWithTrapFrame(NMI_HARDWARE_FAILURE, 0, 0, 0, 0, TrapFrame);
     if (status == 0)
         KiBugCheckWithTrapFrame(UNEXPECTED_KERNEL_MODE_TRAP, vector, 0, 0, 0, TrapFrame);
     /* A general protection fault does not say which address it was about:
@@ -46,12 +45,26 @@ static VOID KiUnhandledException(PKTRAP_FRAME TrapFrame)
                             TrapFrame);
 }
 
+/* An NMI while another processor reports a bug check is its request to
+   stop: this processor freezes where it is (KiFreezeOtherProcessors). */
+static VOID KiNmi(PKTRAP_FRAME TrapFrame)
+{
+    if (KiBugCheckActive) {
+        __atomic_add_fetch(&KiFrozenProcessors, 1, __ATOMIC_RELEASE);
+        HalHaltSystem();
+    }
+    KiBugCheckWithTrapFrame(NMI_HARDWARE_FAILURE, 0, 0, 0, 0, TrapFrame);
+}
+
 VOID KiDispatchTrap(PKTRAP_FRAME TrapFrame)
 {
-    if (TrapFrame->Vector == VECTOR_PAGE_FAULT)
+    ULONG vector = (ULONG)TrapFrame->Vector;
+    if (KiIsInterruptVector(vector))
+        KiInterruptDispatch(TrapFrame);
+    else if (vector == VECTOR_PAGE_FAULT)
         MmAccessFault(TrapFrame);
-    else if (TrapFrame->Vector < FIRST_INTERRUPT)
-        KiUnhandledException(TrapFrame);
+    else if (vector == VECTOR_NMI)
+        KiNmi(TrapFrame);
     else
-        KiBugCheckWithTrapFrame(UNEXPECTED_KERNEL_MODE_TRAP, TrapFrame->Vector, 0, 0, 0, TrapFrame);
+        KiUnhandledException(TrapFrame);
 }

@@ -37,10 +37,15 @@ static LONG KtOrder(const KTEST_CASE *a, const KTEST_CASE *b)
 }
 
 /* The linker keeps each object's entries together but promises no order
-   inside one, so sort them (insertion sort: a few hundred entries). */
+   inside one, so sort them (insertion sort: a few hundred entries). Demo
+   cases exist only when the kernel is booted with kelab.demo. */
 static VOID KtCollectCases(VOID)
 {
+    CHAR unused[2];
+    BOOLEAN demo = KeGetBootOption("kelab.demo", unused, sizeof(unused));
     for (const KTEST_CASE *c = __ktest_start; c < __ktest_end; c++) {
+        if (c->Demo && !demo)
+            continue;
         if (KtCaseCount == KT_MAX_CASES) {
             DbgPrint("# ktest: more than %u tests; raise KT_MAX_CASES\n", KT_MAX_CASES);
             break;

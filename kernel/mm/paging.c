@@ -91,11 +91,11 @@ static BOOLEAN MiIsCanonical(ULONG64 Va)
     return (ULONG64)((LONG64)(Va << 16) >> 16) == Va;
 }
 
-/* Flushes Va from this processor's TLB. With more than one processor
-   the others must flush too (a TLB shootdown, added with SMP). */
+/* Every processor may have Va's old translation cached in its TLB, and
+   until each forgets it the page is not really unmapped: a TLB shootdown. */
 static VOID MiFlushTlbEntry(ULONG64 Va)
 {
-    __invlpg((PVOID)Va);
+    KiFlushTlbEverywhere((PVOID)Va);
 }
 
 NTSTATUS MiMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect)
@@ -155,6 +155,12 @@ ULONG64 MiReadPte(PVOID Va)
     return entry ? *entry : 0;
 }
 
+PULONG64 MiGetPteAddress(PVOID Va)
+{
+    PULONG64 entry = MiWalk((ULONG64)Va, 1, FALSE);
+    return entry && !(*entry & PTE_LARGE) ? entry : NULL;
+}
+
 BOOLEAN MmIsAddressValid(PVOID VirtualAddress)
 {
     return (MiReadPte(VirtualAddress) & PTE_PRESENT) != 0;
@@ -173,12 +179,14 @@ PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress)
 }
 
 /* Boot-time mapping of [Pa, Pa + Size) at Va: 2 MiB pages where both
-   addresses are aligned and the rest of the range is at least that big. */
-static VOID MiMapRangeAtBoot(ULONG64 Va, ULONG64 Pa, ULONG64 Size, ULONG Protect)
+   addresses are aligned and the rest of the range is at least that big
+   (if AllowLarge), 4 KiB pages otherwise. */
+static VOID MiMapRangeAtBoot(ULONG64 Va, ULONG64 Pa, ULONG64 Size, ULONG Protect,
+                             BOOLEAN AllowLarge)
 {
     ULONG64 end = Pa + Size;
     while (Pa < end) {
-        if (Pa % LARGE_PAGE == 0 && Va % LARGE_PAGE == 0 && end - Pa >= LARGE_PAGE) {
+        if (AllowLarge && Pa % LARGE_PAGE == 0 && Va % LARGE_PAGE == 0 && end - Pa >= LARGE_PAGE) {
             PULONG64 pde = MiWalk(Va, 2, TRUE);
             if (pde == NULL)
                 KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 2, Va, 0, 0);
@@ -196,10 +204,12 @@ static VOID MiMapRangeAtBoot(ULONG64 Va, ULONG64 Pa, ULONG64 Size, ULONG Protect
     }
 }
 
+/* The kernel image gets 4 KiB pages: it is small, and the pageable
+   sections inside it must be unmappable page by page. */
 static VOID MiMapKernelSection(UCHAR *Start, UCHAR *End, ULONG Protect)
 {
     ULONG64 va = (ULONG64)Start;
-    MiMapRangeAtBoot(va, va - MM_KERNEL_BASE, ALIGN_UP_BY(End, PAGE_SIZE) - va, Protect);
+    MiMapRangeAtBoot(va, va - MM_KERNEL_BASE, ALIGN_UP_BY(End, PAGE_SIZE) - va, Protect, FALSE);
 }
 
 /* Builds the kernel's page tables and switches to them. The boot tables
@@ -209,6 +219,7 @@ static VOID MiMapKernelSection(UCHAR *Start, UCHAR *End, ULONG Protect)
 VOID MiInitializePaging(const MB2_INFO *Boot)
 {
     KeInitializeSpinLock(&MiPageTableLock);
+    KeLabNameSpinLock(&MiPageTableLock, "PageTables");
     MiPml4 = MiAllocateTable();
     if (MiPml4 == NULL)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 2, 0, 0, 0);
@@ -218,7 +229,7 @@ VOID MiInitializePaging(const MB2_INFO *Boot)
             r->Type == Mb2MemoryAcpiNvs) {
             ULONG64 base = ALIGN_DOWN_BY(r->Base, PAGE_SIZE);
             ULONG64 end = ALIGN_UP_BY(r->Base + r->Length, PAGE_SIZE);
-            MiMapRangeAtBoot(MM_DIRECT_MAP_BASE + base, base, end - base, MM_WRITE);
+            MiMapRangeAtBoot(MM_DIRECT_MAP_BASE + base, base, end - base, MM_WRITE, TRUE);
         }
     }
     MiMapKernelSection(__text_start, __text_end, MM_EXECUTE);

@@ -116,6 +116,7 @@ VOID MiInitializePhysicalMemory(const MB2_INFO *Boot)
     MiMarkUsed(bitmapPhysical, bitmapPhysical + bytes);
     MiFreePages = RtlNumberOfClearBits(&MiPhysicalBitmap);
     KeInitializeSpinLock(&MiPhysicalLock);
+    KeLabNameSpinLock(&MiPhysicalLock, "PhysicalPages");
 }
 
 PFN_NUMBER MiAllocatePhysicalPage(VOID)

@@ -18,6 +18,7 @@ static ULONG MiSystemSpaceHint;                              /* MiSystemSpaceLoc
 VOID MiInitializeSystemSpace(VOID)
 {
     KeInitializeSpinLock(&MiSystemSpaceLock);
+    KeLabNameSpinLock(&MiSystemSpaceLock, "SystemSpace");
     RtlInitializeBitMap(&MiSystemSpaceMap, MiSystemSpaceBits, MM_SYSTEM_SPACE_PAGES);
     RtlClearAllBits(&MiSystemSpaceMap);
 }

@@ -107,7 +107,21 @@ static void test_random_against_reference(void)
     CHECK_EQ(RtlNumberOfSetBits(&map), set);
 }
 
+static void test_count_bits_in_a_word(void)
+{
+    CHECK_EQ(RtlNumberOfSetBitsUlongPtr(0), 0);
+    CHECK_EQ(RtlNumberOfSetBitsUlongPtr(1), 1);
+    CHECK_EQ(RtlNumberOfSetBitsUlongPtr(0x8000000000000001ull), 2);
+    CHECK_EQ(RtlNumberOfSetBitsUlongPtr(~0ull), 64);
+    CHECK_EQ(RtlNumberOfSetBitsUlongPtr(0xF0F0F0F0ull), 16);
+    for (int i = 0; i < 1000; i++) {
+        ULONG_PTR v = ((ULONG_PTR)rand() << 33) ^ ((ULONG_PTR)rand() << 7) ^ (ULONG_PTR)rand();
+        CHECK_EQ(RtlNumberOfSetBitsUlongPtr(v), __builtin_popcountll(v));
+    }
+}
+
 static const KTAP_CASE cases[] = {
+    KTAP_CASE(test_count_bits_in_a_word),
     KTAP_CASE(test_set_clear_test),
     KTAP_CASE(test_find_clear_bits),
     KTAP_CASE(test_find_wraps_around),

@@ -130,12 +130,6 @@ static inline void __halt(void)
     __asm__ volatile("hlt" ::: "memory");
 }
 
-/* Spin-wait hint: tells the CPU (and QEMU's TCG) that this is a busy loop. */
-static inline void YieldProcessor(void)
-{
-    __asm__ volatile("pause" ::: "memory");
-}
-
 static inline void __invlpg(const void *va)
 {
     __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");

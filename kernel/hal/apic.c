@@ -1,0 +1,188 @@
+/*
+ * apic.c: the local APIC, each processor's interrupt controller.
+ *
+ * Every processor has one. It receives interrupts (from the I/O APIC, from
+ * other processors, from its own timer), and delivers the highest-priority
+ * one whose priority class (vector >> 4) is above the task priority
+ * register. On x64 the TPR *is* CR8, which is why IRQL is CR8: raising
+ * IRQL masks every vector at or below that class, in hardware.
+ *
+ * Two ways to reach the registers: xAPIC, memory-mapped at 0xFEE00000,
+ * and x2APIC, model-specific registers (faster to reach, and the only way
+ * beyond 255 processors). KeLab uses x2APIC when the processor has it.
+ */
+#include "hal.h"
+#include "arch/x86.h"
+
+/* Register offsets (xAPIC MMIO); x2APIC MSR = 0x800 + offset / 16. */
+#define APIC_ID        0x020
+#define APIC_VERSION   0x030
+#define APIC_EOI       0x0B0
+#define APIC_SPURIOUS  0x0F0
+#define APIC_ESR       0x280
+#define APIC_ICR_LOW   0x300
+#define APIC_ICR_HIGH  0x310
+#define APIC_LVT_TIMER 0x320
+#define APIC_LVT_LINT0 0x350
+#define APIC_LVT_LINT1 0x360
+#define APIC_LVT_ERROR 0x370
+#define APIC_TIMER_INITIAL 0x380
+#define APIC_TIMER_CURRENT 0x390
+#define APIC_TIMER_DIVIDE  0x3E0
+#define X2APIC_MSR_BASE    0x800
+#define X2APIC_SELF_IPI    0x83F
+
+#define APIC_BASE_ENABLE   (1ull << 11)
+#define APIC_BASE_X2APIC   (1ull << 10)
+#define APIC_SOFTWARE_ENABLE (1u << 8)
+#define APIC_LVT_MASKED    (1u << 16)
+#define APIC_LVT_PERIODIC  (1u << 17)
+#define APIC_DELIVERY_NMI  (4u << 8)
+#define APIC_DELIVERY_EXTINT (7u << 8)
+#define APIC_DELIVERY_INIT (5u << 8)
+#define APIC_DELIVERY_STARTUP (6u << 8)
+#define APIC_LEVEL_ASSERT  (1u << 14)
+#define APIC_ICR_PENDING   (1u << 12)
+#define APIC_DEST_SELF     (1u << 18)
+#define APIC_DIVIDE_BY_16  0x3
+#define APIC_SPURIOUS_VECTOR 0xFF
+
+static volatile ULONG *HalpApicMmio; /* xAPIC registers; set once at boot */
+static BOOLEAN HalpX2Apic;           /* set once at boot, before any AP starts */
+static ULONG HalpApicTicksPerUs;     /* timer ticks (after divide) per microsecond */
+
+static ULONG HalpApicRead(ULONG Register)
+{
+    if (HalpX2Apic)
+        return (ULONG)__readmsr(X2APIC_MSR_BASE + Register / 16);
+    return HalpApicMmio[Register / 4];
+}
+
+static VOID HalpApicWrite(ULONG Register, ULONG Value)
+{
+    if (HalpX2Apic)
+        __writemsr(X2APIC_MSR_BASE + Register / 16, Value);
+    else
+        HalpApicMmio[Register / 4] = Value;
+}
+
+BOOLEAN HalpIsX2ApicEnabled(VOID)
+{
+    return HalpX2Apic;
+}
+
+ULONG HalpGetApicId(VOID)
+{
+    ULONG id = HalpApicRead(APIC_ID);
+    return HalpX2Apic ? id : id >> 24;
+}
+
+/* The boot processor decides the mode once; each processor then switches
+   its own APIC into it. */
+static VOID HalpChooseApicMode(VOID)
+{
+    ULONG regs[4];
+    __cpuid(1, 0, regs);
+    HalpX2Apic = (regs[2] >> 21) & 1;
+    if (!HalpX2Apic) {
+        PHYSICAL_ADDRESS pa = {.QuadPart = (LONGLONG)HalPlatform.LocalApicAddress};
+        HalpApicMmio = MmMapIoSpace(pa, PAGE_SIZE, MmNonCached);
+        if (HalpApicMmio == NULL)
+            KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 5, HalPlatform.LocalApicAddress, 0, 0);
+    }
+}
+
+VOID HalpInitializeLocalApic(VOID)
+{
+    if (HalpApicMmio == NULL && !HalpX2Apic)
+        HalpChooseApicMode();
+    ULONG64 base = __readmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE;
+    if (HalpX2Apic)
+        base |= APIC_BASE_X2APIC;
+    __writemsr(MSR_APIC_BASE, base);
+
+    /* The legacy PIC reaches the processor through LINT0 as ExtINT:
+       masked, since the I/O APIC does its job. LINT1 is the NMI pin. */
+    HalpApicWrite(APIC_LVT_LINT0, APIC_LVT_MASKED | APIC_DELIVERY_EXTINT);
+    HalpApicWrite(APIC_LVT_LINT1, APIC_DELIVERY_NMI);
+    HalpApicWrite(APIC_LVT_ERROR, APIC_LVT_MASKED);
+    HalpApicWrite(APIC_LVT_TIMER, APIC_LVT_MASKED);
+    HalpApicWrite(APIC_ESR, 0);
+    HalpApicWrite(APIC_SPURIOUS, APIC_SOFTWARE_ENABLE | APIC_SPURIOUS_VECTOR);
+    HalpEndOfInterrupt(); /* clear anything left in service by firmware */
+}
+
+VOID HalpEndOfInterrupt(VOID)
+{
+    HalpApicWrite(APIC_EOI, 0);
+}
+
+/* Sends an interrupt command; xAPIC needs the destination written first
+   and the two writes must not be split by an interrupt handler that also
+   sends one, hence interrupts off. */
+static VOID HalpSendIcr(ULONG ApicId, ULONG Command)
+{
+    ULONG64 flags = __readeflags();
+    _disable();
+    if (HalpX2Apic) {
+        __writemsr(X2APIC_MSR_BASE + APIC_ICR_LOW / 16, ((ULONG64)ApicId << 32) | Command);
+    } else {
+        HalpApicWrite(APIC_ICR_HIGH, ApicId << 24);
+        HalpApicWrite(APIC_ICR_LOW, Command);
+        while (HalpApicRead(APIC_ICR_LOW) & APIC_ICR_PENDING)
+            YieldProcessor();
+    }
+    if (flags & RFLAGS_IF)
+        _enable();
+}
+
+VOID HalpSendIpi(ULONG ApicId, UCHAR Vector)
+{
+    HalpSendIcr(ApicId, Vector | APIC_LEVEL_ASSERT);
+}
+
+VOID HalpSendNmi(ULONG ApicId)
+{
+    HalpSendIcr(ApicId, APIC_DELIVERY_NMI | APIC_LEVEL_ASSERT);
+}
+
+VOID HalpSendInitSipi(ULONG ApicId, ULONG StartPage)
+{
+    HalpSendIcr(ApicId, APIC_DELIVERY_INIT | APIC_LEVEL_ASSERT);
+    KeStallExecutionProcessor(10000); /* 10 ms, as the MP specification asks */
+    for (ULONG i = 0; i < 2; i++) {
+        HalpSendIcr(ApicId, APIC_DELIVERY_STARTUP | APIC_LEVEL_ASSERT | (StartPage & 0xFF));
+        KeStallExecutionProcessor(200);
+    }
+}
+
+VOID HalRequestSoftwareInterrupt(KIRQL Level)
+{
+    UCHAR vector = (UCHAR)((Level << 4) | 0xF); /* 0x1F for APC_LEVEL, 0x2F for DISPATCH_LEVEL */
+    if (HalpX2Apic)
+        __writemsr(X2APIC_SELF_IPI, vector);
+    else
+        HalpSendIcr(0, APIC_DEST_SELF | APIC_LEVEL_ASSERT | vector);
+}
+
+/* Measures the timer against the platform clock once: the timer counts
+   at the bus clock, which nothing else tells us. */
+static VOID HalpCalibrateApicTimer(VOID)
+{
+    HalpApicWrite(APIC_TIMER_DIVIDE, APIC_DIVIDE_BY_16);
+    HalpApicWrite(APIC_LVT_TIMER, APIC_LVT_MASKED);
+    HalpApicWrite(APIC_TIMER_INITIAL, 0xFFFFFFFF);
+    KeStallExecutionProcessor(10000);
+    ULONG elapsed = 0xFFFFFFFF - HalpApicRead(APIC_TIMER_CURRENT);
+    HalpApicWrite(APIC_TIMER_INITIAL, 0);
+    HalpApicTicksPerUs = elapsed / 10000 ? elapsed / 10000 : 1;
+}
+
+VOID HalpStartClock(UCHAR Vector, ULONG PeriodMicroseconds)
+{
+    if (HalpApicTicksPerUs == 0)
+        HalpCalibrateApicTimer();
+    HalpApicWrite(APIC_TIMER_DIVIDE, APIC_DIVIDE_BY_16);
+    HalpApicWrite(APIC_LVT_TIMER, APIC_LVT_PERIODIC | Vector);
+    HalpApicWrite(APIC_TIMER_INITIAL, HalpApicTicksPerUs * PeriodMicroseconds);
+}

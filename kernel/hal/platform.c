@@ -1,0 +1,189 @@
+/*
+ * platform.c: what the machine has, from its ACPI tables.
+ *
+ * The firmware describes the machine in ACPI tables; lib/acpi*.c parses
+ * them (treating them as hostile input) through a callback that maps
+ * physical memory, and this file turns the results into HalPlatform:
+ * processors to start, I/O APICs and ISA interrupt overrides, the HPET and
+ * PM timer, the power-off value. When a table is missing or broken, the
+ * parser says why and the fallback every PC supports is used: one
+ * processor, the I/O APIC at its usual address, the PIT as clock.
+ */
+#include "hal.h"
+#include "ke.h"
+#include "kd.h"
+#include "../../lib/acpi.h"
+
+#define HALP_MAX_ACPI_MAPPINGS 32
+#define HALP_DEFAULT_LOCAL_APIC 0xFEE00000ull
+#define HALP_DEFAULT_IOAPIC     0xFEC00000ull
+
+HAL_PLATFORM HalPlatform;
+
+/* Boot-time only: the parser's results, kept for the `acpi` command. */
+static ACPI_TABLES HalpAcpiTables;
+static ACPI_MADT_INFO HalpMadt;
+static ACPI_FADT_INFO HalpFadt;
+static ACPI_HPET_INFO HalpHpet;
+static ACPI_MCFG_INFO HalpMcfg;
+static ACPI_S5_INFO HalpS5;
+
+/* Mappings of table memory made for the parser, kept (the tables are
+   small, and `acpi` reads them again). */
+static struct {
+    ULONG64 Physical;
+    ULONG64 Length;
+    PUCHAR Va;
+} HalpAcpiMappings[HALP_MAX_ACPI_MAPPINGS];
+static ULONG HalpAcpiMappingCount;
+
+static const VOID *HalpMapAcpi(PVOID Context, ULONG64 PhysicalAddress, ULONG Length)
+{
+    UNREFERENCED_PARAMETER(Context);
+    for (ULONG i = 0; i < HalpAcpiMappingCount; i++) {
+        if (PhysicalAddress >= HalpAcpiMappings[i].Physical &&
+            PhysicalAddress + Length <= HalpAcpiMappings[i].Physical + HalpAcpiMappings[i].Length)
+            return HalpAcpiMappings[i].Va + (PhysicalAddress - HalpAcpiMappings[i].Physical);
+    }
+    if (HalpAcpiMappingCount == HALP_MAX_ACPI_MAPPINGS || Length == 0)
+        return NULL;
+    PHYSICAL_ADDRESS pa = {.QuadPart = (LONGLONG)PhysicalAddress};
+    PUCHAR va = MmMapIoSpace(pa, Length, MmCached);
+    if (va != NULL)
+        HalpAcpiMappings[HalpAcpiMappingCount++] = (typeof(HalpAcpiMappings[0])){
+            PhysicalAddress, Length, va};
+    return va;
+}
+
+static VOID HalpReportMessages(PCSTR What, const ACPI_MESSAGES *Messages, NTSTATUS Status)
+{
+    for (ULONG i = 0; i < Messages->WarningCount; i++)
+        DbgPrint("ACPI %s: %s\n", What, Messages->Warnings[i]);
+    if (Messages->WarningsDropped)
+        DbgPrint("ACPI %s: %u more warnings\n", What, Messages->WarningsDropped);
+    if (!NT_SUCCESS(Status) && Status != STATUS_NOT_FOUND)
+        DbgPrint("ACPI %s: %s\n", What, Messages->Error);
+}
+
+/* The boot processor first, then every other enabled processor. */
+static VOID HalpTakeProcessors(ULONG BootApicId)
+{
+    HalPlatform.ProcessorCount = 1;
+    HalPlatform.ApicIds[0] = BootApicId;
+    for (ULONG i = 0; i < HalpMadt.ProcessorCount; i++) {
+        const ACPI_PROCESSOR *p = &HalpMadt.Processors[i];
+        if (!p->Enabled || p->ApicId == BootApicId)
+            continue;
+        if (HalPlatform.ProcessorCount == MAXIMUM_PROCESSORS) {
+            DbgPrint("ACPI: more than %u processors; the rest stay off\n", MAXIMUM_PROCESSORS);
+            break;
+        }
+        HalPlatform.ApicIds[HalPlatform.ProcessorCount++] = p->ApicId;
+    }
+}
+
+static VOID HalpTakeInterruptControllers(VOID)
+{
+    HalPlatform.LocalApicAddress = HalpMadt.LocalApicAddress;
+    HalPlatform.HasLegacyPic = HalpMadt.PcAtCompatible;
+    for (ULONG i = 0; i < HalpMadt.IoApicCount && i < HAL_MAX_IOAPICS; i++) {
+        HalPlatform.IoApics[i].Id = HalpMadt.IoApics[i].Id;
+        HalPlatform.IoApics[i].Address = HalpMadt.IoApics[i].Address;
+        HalPlatform.IoApics[i].GsiBase = HalpMadt.IoApics[i].GsiBase;
+        HalPlatform.IoApicCount++;
+    }
+    for (ULONG i = 0; i < HalpMadt.OverrideCount && i < HAL_MAX_OVERRIDES; i++) {
+        const ACPI_OVERRIDE *o = &HalpMadt.Overrides[i];
+        HalPlatform.Overrides[HalPlatform.OverrideCount++] = (HAL_INTERRUPT_OVERRIDE){
+            o->SourceIrq, o->Gsi, o->Mode.ActiveLow, o->Mode.LevelTriggered};
+    }
+    if (HalPlatform.IoApicCount == 0) {
+        DbgPrint("ACPI: no I/O APIC listed; assuming one at 0x%llx\n", HALP_DEFAULT_IOAPIC);
+        HalPlatform.IoApics[0].Address = HALP_DEFAULT_IOAPIC;
+        HalPlatform.IoApicCount = 1;
+    }
+}
+
+static VOID HalpTakeTimersAndPower(VOID)
+{
+    NTSTATUS status = AcpiParseFadt(&HalpAcpiTables, &HalpFadt);
+    HalpReportMessages("FADT", &HalpFadt.Messages, status);
+    if (NT_SUCCESS(status)) {
+        HalPlatform.PmTimerPort = HalpFadt.PmTimerPort;
+        HalPlatform.PmTimer32Bit = HalpFadt.PmTimerBits == 32;
+        HalPlatform.Pm1aControlPort = HalpFadt.Pm1aControlPort;
+    }
+    status = AcpiParseHpet(&HalpAcpiTables, &HalpHpet);
+    HalpReportMessages("HPET", &HalpHpet.Messages, status);
+    if (NT_SUCCESS(status))
+        HalPlatform.HpetAddress = HalpHpet.BaseAddress;
+    status = AcpiFindSleepTypeS5(&HalpAcpiTables, &HalpS5);
+    HalpReportMessages("\\_S5", &HalpS5.Messages, status);
+    HalPlatform.SleepTypeS5 = NT_SUCCESS(status) ? HalpS5.SlpTypA : 0xFFFF;
+    status = AcpiParseMcfg(&HalpAcpiTables, &HalpMcfg);
+    HalpReportMessages("MCFG", &HalpMcfg.Messages, status);
+    for (ULONG i = 0; NT_SUCCESS(status) && i < HalpMcfg.SegmentCount && i < 4; i++) {
+        HalPlatform.EcamSegments[i].BaseAddress = HalpMcfg.Segments[i].BaseAddress;
+        HalPlatform.EcamSegments[i].Segment = HalpMcfg.Segments[i].Segment;
+        HalPlatform.EcamSegments[i].StartBus = HalpMcfg.Segments[i].StartBus;
+        HalPlatform.EcamSegments[i].EndBus = HalpMcfg.Segments[i].EndBus;
+        HalPlatform.EcamSegmentCount++;
+    }
+}
+
+VOID HalpInitializePlatform(VOID)
+{
+    ULONG regs[4];
+    __cpuid(1, 0, regs);
+    ULONG bootApicId = regs[1] >> 24; /* CPUID.1:EBX[31:24], before the APIC is set up */
+    HalPlatform.ProcessorCount = 1;
+    HalPlatform.ApicIds[0] = bootApicId;
+    HalPlatform.LocalApicAddress = HALP_DEFAULT_LOCAL_APIC;
+    HalPlatform.SleepTypeS5 = 0xFFFF;
+
+    const MB2_INFO *boot = &KeBootInformation;
+    NTSTATUS status = AcpiInitialize(&HalpAcpiTables, boot->RsdpLength ? boot->Rsdp : NULL,
+                                     boot->RsdpLength, HalpMapAcpi, NULL);
+    HalpReportMessages("tables", &HalpAcpiTables.Messages, status);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("ACPI: unusable (%s); running on one processor with default devices\n",
+                 HalpAcpiTables.Messages.Error);
+        HalPlatform.IoApics[0].Address = HALP_DEFAULT_IOAPIC;
+        HalPlatform.IoApicCount = 1;
+        return;
+    }
+    status = AcpiParseMadt(&HalpAcpiTables, &HalpMadt);
+    HalpReportMessages("MADT", &HalpMadt.Messages, status);
+    if (NT_SUCCESS(status))
+        HalpTakeProcessors(bootApicId);
+    HalpTakeInterruptControllers();
+    HalpTakeTimersAndPower();
+}
+
+/* `acpi`: the tables the firmware provides and what KeLab took from them. */
+static VOID HalpShellAcpi(ULONG Argc, PCSTR Argv[])
+{
+    UNREFERENCED_PARAMETER(Argc);
+    UNREFERENCED_PARAMETER(Argv);
+    DbgPrint("Root: %s at 0x%llx (OEM '%s', ACPI revision %u)\n", HalpAcpiTables.RootSignature,
+             (unsigned long long)HalpAcpiTables.RootAddress, HalpAcpiTables.OemId,
+             HalpAcpiTables.RsdpRevision);
+    for (ULONG i = 0; i < HalpAcpiTables.TableCount; i++) {
+        const ACPI_TABLE *t = &HalpAcpiTables.Tables[i];
+        DbgPrint("  %-4s at 0x%08llx, %5u bytes  %s\n", t->Signature,
+                 (unsigned long long)t->Address, t->Length, AcpiDescribeTable(t->Signature));
+    }
+    DbgPrint("Processors: %u (APIC IDs", HalPlatform.ProcessorCount);
+    for (ULONG i = 0; i < HalPlatform.ProcessorCount; i++)
+        DbgPrint(" %u", HalPlatform.ApicIds[i]);
+    DbgPrint(")\nI/O APICs: %u; ISA overrides:", HalPlatform.IoApicCount);
+    for (ULONG i = 0; i < HalPlatform.OverrideCount; i++) {
+        const HAL_INTERRUPT_OVERRIDE *o = &HalPlatform.Overrides[i];
+        DbgPrint(" IRQ%u->GSI%u%s%s", o->SourceIrq, o->Gsi, o->ActiveLow ? " low" : "",
+                 o->LevelTriggered ? " level" : "");
+    }
+    DbgPrint("\nHPET: 0x%llx  PM timer: port 0x%x (%u bits)  S5: %d\n",
+             (unsigned long long)HalPlatform.HpetAddress, HalPlatform.PmTimerPort,
+             HalPlatform.PmTimer32Bit ? 32 : 24, (int)(SHORT)HalPlatform.SleepTypeS5);
+}
+KD_COMMAND(acpi, "", "ACPI tables and the platform KeLab found in them", HalpShellAcpi);

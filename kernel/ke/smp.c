@@ -1,0 +1,143 @@
+/*
+ * smp.c: starting the other processors.
+ *
+ * ACPI's MADT lists every processor by its local APIC ID. The boot
+ * processor starts each of the others in turn: it copies the trampoline
+ * (boot/trampoline.S) below 1 MiB, gives it the kernel's page tables, a
+ * PCR, a stack and the entry point, and sends INIT and two start-up IPIs.
+ * The new processor sets itself up (GDT, TSS, IDT, APIC, clock) and says
+ * so; then the boot processor starts the next one. Processors are
+ * numbered in MADT order, the boot processor being 0.
+ */
+#include "ke.h"
+#include "mm.h"
+#include "hal.h"
+#include "kd.h"
+
+#define KI_TRAMPOLINE_BASE 0x8000
+#define KI_AP_START_TIMEOUT_US 2000000
+
+typedef struct _KI_TRAMPOLINE_DATA {
+    ULONG64 Cr3;
+    PKPCR Pcr;
+    PVOID StackTop;
+    VOID (*Entry)(PKPCR Pcr);
+} KI_TRAMPOLINE_DATA;
+
+extern const UCHAR KiTrampolineStart[], KiTrampolineEnd[], KiTrampolineData[];
+
+PKPRCB KiProcessorBlock[MAXIMUM_PROCESSORS]; /* written as each processor starts */
+volatile KAFFINITY KeActiveProcessors;
+volatile ULONG KeNumberProcessors = 1; /* the boot processor, then each that starts */
+static volatile BOOLEAN KiApStarted;          /* the one starting now has finished */
+
+KAFFINITY KeQueryActiveProcessors(VOID)
+{
+    return KeActiveProcessors;
+}
+
+/* Makes the calling processor a member: visible to IPIs and DPC targets. */
+VOID KiMarkProcessorActive(PKPRCB Prcb)
+{
+    KiProcessorBlock[Prcb->Number] = Prcb;
+    __atomic_or_fetch(&KeActiveProcessors, (KAFFINITY)1 << Prcb->Number, __ATOMIC_SEQ_CST);
+}
+
+/* An application processor's first C code, on its own stack. */
+static VOID KiSystemStartupAp(PKPCR Pcr)
+{
+    PVOID istTops[KI_IST_COUNT];
+    for (ULONG i = 0; i < KI_IST_COUNT; i++)
+        istTops[i] = (PVOID)Pcr->Tss.Ist[i + 1];
+    ULONG number = Pcr->Prcb.Number;
+    KiInitializeProcessor(Pcr, number, istTops); /* GDT, TSS, IDT, GS base */
+    Pcr->Prcb.ApicId = HalpGetApicId();
+    KiInitializeDpcData(&Pcr->Prcb);
+    HalpInitializeLocalApic();
+    KiStartProcessorClock();
+    KiMarkProcessorActive(&Pcr->Prcb);
+    __atomic_store_n(&KiApStarted, TRUE, __ATOMIC_RELEASE);
+    _enable();
+    for (;;) /* idle: interrupts (DPCs, IPIs, the clock) do the work */
+        __halt();
+}
+
+/* Allocates what a processor needs before it can run a single instruction
+   of C: its PCR, a kernel stack, and the three IST stacks. */
+static PKPCR KiAllocateProcessor(ULONG Number, PVOID *StackTop)
+{
+    PKPCR pcr = ExAllocatePoolWithTag(NonPagedPool, sizeof(KPCR), 'rcPK');
+    *StackTop = MmCreateKernelStack();
+    if (pcr == NULL || *StackTop == NULL)
+        return NULL;
+    RtlZeroMemory(pcr, sizeof(*pcr));
+    pcr->Prcb.Number = Number;
+    for (ULONG i = 0; i < KI_IST_COUNT; i++) {
+        PVOID ist = MmCreateKernelStack();
+        if (ist == NULL)
+            return NULL;
+        pcr->Tss.Ist[i + 1] = (ULONG64)ist; /* KiSystemStartupAp picks them up */
+    }
+    return pcr;
+}
+
+static BOOLEAN KiStartProcessor(ULONG Number, ULONG ApicId)
+{
+    PVOID stack;
+    PKPCR pcr = KiAllocateProcessor(Number, &stack);
+    if (pcr == NULL) {
+        DbgPrint("KeLab: no memory to start processor %u\n", Number);
+        return FALSE;
+    }
+    KI_TRAMPOLINE_DATA *data =
+        (KI_TRAMPOLINE_DATA *)((PUCHAR)MiPfnToVirtual(KI_TRAMPOLINE_BASE >> PAGE_SHIFT) +
+                               (KiTrampolineData - KiTrampolineStart));
+    *data = (KI_TRAMPOLINE_DATA){.Cr3 = __readcr3(), .Pcr = pcr, .StackTop = stack,
+                                 .Entry = KiSystemStartupAp};
+    KiApStarted = FALSE;
+    HalpSendInitSipi(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
+    for (ULONG waited = 0; !__atomic_load_n(&KiApStarted, __ATOMIC_ACQUIRE); waited += 100) {
+        if (waited >= KI_AP_START_TIMEOUT_US) {
+            DbgPrint("KeLab: processor %u (APIC ID %u) did not start; continuing without it\n",
+                     Number, ApicId);
+            return FALSE; /* its memory stays allocated: it might still wake up */
+        }
+        KeStallExecutionProcessor(100);
+    }
+    return TRUE;
+}
+
+VOID KiStartProcessors(VOID)
+{
+    if (HalPlatform.ProcessorCount <= 1)
+        return;
+    /* The trampoline runs at its physical address for a few instructions
+       after enabling paging, so that page must be identity-mapped too. */
+    RtlCopyMemory(MiPfnToVirtual(KI_TRAMPOLINE_BASE >> PAGE_SHIFT), KiTrampolineStart,
+                  KiTrampolineEnd - KiTrampolineStart);
+    MiMapPage((PVOID)KI_TRAMPOLINE_BASE, KI_TRAMPOLINE_BASE >> PAGE_SHIFT, MM_EXECUTE | MM_WRITE);
+    for (ULONG i = 1; i < HalPlatform.ProcessorCount && i < MAXIMUM_PROCESSORS; i++) {
+        ULONG number = KeNumberProcessors;
+        if (KiStartProcessor(number, HalPlatform.ApicIds[i]))
+            KeNumberProcessors = number + 1;
+    }
+    MiUnmapPage((PVOID)KI_TRAMPOLINE_BASE);
+}
+
+/* ---- `cpus` ----------------------------------------------------------------- */
+
+static VOID KiShellCpus(ULONG Argc, PCSTR Argv[])
+{
+    UNREFERENCED_PARAMETER(Argc);
+    UNREFERENCED_PARAMETER(Argv);
+    DbgPrint("%u processor(s), local APICs in %s mode, clock source %s\n", KeNumberProcessors,
+             HalpIsX2ApicEnabled() ? "x2APIC" : "xAPIC", HalpClockSourceName());
+    DbgPrint("CPU  APIC  ticks       DPCs run    IPIs\n");
+    for (ULONG p = 0; p < KeNumberProcessors; p++) {
+        PKPRCB prcb = KiProcessorBlock[p];
+        DbgPrint("%-4u %-5u %-11llu %-11llu %llu\n", p, prcb->ApicId,
+                 (unsigned long long)prcb->TickCount, (unsigned long long)prcb->DpcData.DpcCount,
+                 (unsigned long long)prcb->InterruptCount[IPI_VECTOR]);
+    }
+}
+KD_COMMAND(cpus, "", "processors: APIC IDs, clock ticks, DPCs and IPIs", KiShellCpus);

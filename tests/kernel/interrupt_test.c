@@ -1,0 +1,101 @@
+/*
+ * interrupt_test.c: device interrupts run their ISR at the device's IRQL,
+ * are held back by IRQL like everything else, and KeSynchronizeExecution
+ * excludes the ISR.
+ *
+ * The "device" is a self-IPI on the vector the HAL gave ISA IRQ 7 (no
+ * device uses it under QEMU): to the processor it is indistinguishable
+ * from the I/O APIC delivering that interrupt.
+ */
+#include "ktest.h"
+#include "ke.h"
+#include "hal.h"
+
+typedef struct _TEST_DEVICE {
+    volatile LONG Interrupts;
+    volatile KIRQL IsrIrql;
+    volatile BOOLEAN LockHeldInIsr;
+    PKINTERRUPT Interrupt;
+} TEST_DEVICE;
+
+static BOOLEAN TestIsr(PKINTERRUPT Interrupt, PVOID Context)
+{
+    TEST_DEVICE *device = Context;
+    device->IsrIrql = KeGetCurrentIrql();
+    device->LockHeldInIsr = !KeTestSpinLock(Interrupt->ActualLock);
+    __atomic_add_fetch(&device->Interrupts, 1, __ATOMIC_RELEASE);
+    return TRUE;
+}
+
+static BOOLEAN SynchronizedRoutine(PVOID Context)
+{
+    TEST_DEVICE *device = Context;
+    return KeGetCurrentIrql() == device->Interrupt->SynchronizeIrql &&
+           !KeTestSpinLock(device->Interrupt->ActualLock);
+}
+
+KTEST(interrupt, isr_runs_at_device_irql_and_is_masked_below_it)
+{
+    TEST_DEVICE device = {0};
+    KIRQL irql;
+    KAFFINITY affinity;
+    ULONG vector = HalGetInterruptVector(Isa, 0, 7, 7, &irql, &affinity);
+    KT_ASSERT_NE(vector, 0);
+    KT_EXPECT_EQ(irql, vector >> 4);
+    KT_ASSERT_EQ(IoConnectInterrupt(&device.Interrupt, TestIsr, &device, NULL, vector, irql, irql,
+                                    Latched, FALSE, affinity, FALSE),
+                 STATUS_SUCCESS);
+
+    /* Held back while IRQL is at the device's level... */
+    KIRQL old;
+    KeRaiseIrql(irql, &old);
+    HalpSendIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
+    KeStallExecutionProcessor(10000);
+    KT_EXPECT_EQ(device.Interrupts, 0);
+    /* ...and taken the moment it drops. */
+    KeLowerIrql(old);
+    KT_EXPECT_EQ(device.Interrupts, 1);
+    KT_EXPECT_EQ(device.IsrIrql, irql);
+    KT_EXPECT_TRUE(device.LockHeldInIsr);
+    KT_EXPECT_EQ(device.Interrupt->ServiceCount, 1);
+
+    KT_EXPECT_TRUE(KeSynchronizeExecution(device.Interrupt, SynchronizedRoutine, &device));
+    IoDisconnectInterrupt(device.Interrupt);
+}
+
+KTEST(interrupt, connect_rejects_bad_parameters)
+{
+    PKINTERRUPT interrupt;
+    /* IRQL must match the vector, the synchronize IRQL must be at least it. */
+    KT_EXPECT_EQ(IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0x50, 4, 5, Latched, FALSE,
+                                    1, FALSE),
+                 STATUS_INVALID_PARAMETER);
+    KT_EXPECT_EQ(IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0x50, 5, 4, Latched, FALSE,
+                                    1, FALSE),
+                 STATUS_INVALID_PARAMETER);
+    KT_EXPECT_EQ(IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0xD1, 13, 13, Latched, FALSE,
+                                    1, FALSE),
+                 STATUS_INVALID_PARAMETER); /* the clock's vector is not a device's */
+}
+
+static BOOLEAN IsrThatLowers(PKINTERRUPT Interrupt, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Interrupt);
+    UNREFERENCED_PARAMETER(Context);
+    KeLowerIrql(DISPATCH_LEVEL); /* wrong: an ISR returns at its IRQL */
+    return TRUE;
+}
+
+static PKINTERRUPT DeathInterrupt;
+
+KTEST_DEATH(interrupt, isr_returns_at_another_irql, IRQL_UNEXPECTED_VALUE, KT_ANY,
+            (ULONG_PTR)IsrThatLowers, KT_ANY, 0)
+{
+    KIRQL irql;
+    KAFFINITY affinity;
+    ULONG vector = HalGetInterruptVector(Isa, 0, 7, 7, &irql, &affinity);
+    IoConnectInterrupt(&DeathInterrupt, IsrThatLowers, NULL, NULL, vector, irql, irql, Latched,
+                       FALSE, affinity, FALSE);
+    HalpSendIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
+    KeStallExecutionProcessor(100000);
+}
