@@ -22,7 +22,6 @@
 #define RSDP_RSDT_ADDRESS 16
 #define RSDP_LENGTH       20
 #define RSDP_XSDT_ADDRESS 24
-#define FADT_DSDT_MINIMUM 44 /* an FADT must at least reach its DSDT field */
 
 VOID AcpiWarn(ACPI_MESSAGES *Messages, PCSTR Format, ...)
 {
@@ -134,12 +133,17 @@ static VOID AcpiRecordTable(ACPI_TABLES *Tables, const ACPI_TABLE *Table)
 }
 
 /* Records every valid table the root lists; EntrySize is 4 (RSDT) or 8
-   (XSDT). The root was validated, so its Length bytes are readable. */
+   (XSDT). The root was validated: its Length bytes were readable once. */
 static VOID AcpiWalkRoot(ACPI_TABLES *Tables, const ACPI_TABLE *Root, ULONG EntrySize)
 {
     const UCHAR *root = AcpiMapRange(Tables, Root->Address, Root->Length);
     ULONG count = (Root->Length - ACPI_HEADER_LENGTH) / EntrySize;
     CHAR why[ACPI_MESSAGE_MAX];
+
+    if (root == NULL) { /* the kernel could not map it a second time */
+        AcpiWarn(&Tables->Messages, "%s is no longer readable; no tables", Root->Signature);
+        return;
+    }
 
     if ((Root->Length - ACPI_HEADER_LENGTH) % EntrySize != 0)
         AcpiWarn(&Tables->Messages, "%s length %u leaves a partial entry; ignored", Root->Signature,
@@ -159,15 +163,16 @@ static VOID AcpiWalkRoot(ACPI_TABLES *Tables, const ACPI_TABLE *Root, ULONG Entr
 }
 
 /* The DSDT is not listed in the root: the FADT points to it. Recording it
-   lets AcpiFindTable find it like any other table. */
+   lets AcpiFindTable find it like any other table. Without an FADT there
+   is nothing to record (AcpiParseFadt reports that). */
 static VOID AcpiRecordDsdt(ACPI_TABLES *Tables)
 {
-    const UCHAR *fadt;
+    ULONG64 fadtAddress;
     ULONG length;
-    ACPI_MESSAGES ignored; /* no FADT: AcpiParseFadt reports that */
-    if (!NT_SUCCESS(AcpiMapTable(Tables, "FACP", FADT_DSDT_MINIMUM, &fadt, &length, &ignored)))
+    if (!NT_SUCCESS(AcpiFindTable(Tables, "FACP", &fadtAddress, &length)))
         return;
-    ULONG64 address = AcpiFadtDsdtAddress(fadt, length);
+    const UCHAR *fadt = AcpiMapRange(Tables, fadtAddress, length);
+    ULONG64 address = fadt != NULL ? AcpiFadtDsdtAddress(fadt, length) : 0;
     ACPI_TABLE dsdt;
     CHAR why[ACPI_MESSAGE_MAX];
     if (address == 0)
@@ -332,7 +337,7 @@ PCSTR AcpiDescribeTable(PCSTR Signature)
         {"DSDT", "AML code describing the devices"},
         {"SSDT", "more AML code"},
         {"HPET", "high precision event timer"},
-        {"MCFG", "PCI Express configuration space (ECAM)"},
+        {"MCFG", "PCI Express configuration space, ECAM"},
         {"WAET", "Windows ACPI emulated devices"},
         {"SRAT", "NUMA: memory and processor affinity"},
         {"SLIT", "NUMA: distances between nodes"},
