@@ -92,6 +92,35 @@ static VOID HalpChooseApicMode(VOID)
     }
 }
 
+#define APIC_LVT_ACTIVE_LOW (1u << 13)
+#define APIC_LVT_LEVEL      (1u << 15)
+
+/* LINT0 and LINT1: the legacy PIC reaches the processor through LINT0 as
+   ExtINT, which stays masked since the I/O APIC does its job; whichever
+   pin the MADT wires as NMI for this processor (LINT1 on a PC) is set to
+   deliver an NMI with the polarity and trigger the MADT gives. */
+static VOID HalpProgramLocalInterruptPins(VOID)
+{
+    ULONG lint[2] = {APIC_LVT_MASKED | APIC_DELIVERY_EXTINT, APIC_DELIVERY_NMI};
+    ULONG apicId = HalpGetApicId(), uid = 0xFFFFFFFE;
+    for (ULONG p = 0; p < HalPlatform.ProcessorCount; p++) {
+        if (HalPlatform.ApicIds[p] == apicId)
+            uid = HalPlatform.ProcessorUids[p];
+    }
+    if (HalPlatform.LocalNmiCount != 0)
+        lint[1] = APIC_LVT_MASKED;
+    for (ULONG i = 0; i < HalPlatform.LocalNmiCount; i++) {
+        ULONG target = HalPlatform.LocalNmis[i].ProcessorUid;
+        if ((target != 0xFFFFFFFF && target != uid) || HalPlatform.LocalNmis[i].Lint > 1)
+            continue;
+        lint[HalPlatform.LocalNmis[i].Lint] =
+            APIC_DELIVERY_NMI | (HalPlatform.LocalNmis[i].ActiveLow ? APIC_LVT_ACTIVE_LOW : 0) |
+            (HalPlatform.LocalNmis[i].LevelTriggered ? APIC_LVT_LEVEL : 0);
+    }
+    HalpApicWrite(APIC_LVT_LINT0, lint[0]);
+    HalpApicWrite(APIC_LVT_LINT1, lint[1]);
+}
+
 VOID HalpInitializeLocalApic(VOID)
 {
     if (HalpApicMmio == NULL && !HalpX2Apic)
@@ -101,10 +130,7 @@ VOID HalpInitializeLocalApic(VOID)
         base |= APIC_BASE_X2APIC;
     __writemsr(MSR_APIC_BASE, base);
 
-    /* The legacy PIC reaches the processor through LINT0 as ExtINT:
-       masked, since the I/O APIC does its job. LINT1 is the NMI pin. */
-    HalpApicWrite(APIC_LVT_LINT0, APIC_LVT_MASKED | APIC_DELIVERY_EXTINT);
-    HalpApicWrite(APIC_LVT_LINT1, APIC_DELIVERY_NMI);
+    HalpProgramLocalInterruptPins();
     HalpApicWrite(APIC_LVT_ERROR, APIC_LVT_MASKED);
     HalpApicWrite(APIC_LVT_TIMER, APIC_LVT_MASKED);
     HalpApicWrite(APIC_ESR, 0);

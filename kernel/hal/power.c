@@ -21,6 +21,8 @@ VOID HalExitEmulator(HAL_EXIT_STATUS Status)
 VOID HalReboot(VOID)
 {
     _disable();
+    if (HalPlatform.ResetPort != 0) /* the way the FADT says */
+        __outbyte(HalPlatform.ResetPort, HalPlatform.ResetValue);
     __outbyte(RESET_CONTROL, RESET_FULL);
     __outbyte(KBC_COMMAND, KBC_PULSE_RESET); /* older chipsets */
     /* Last resort: an empty IDT turns the next interrupt into a triple

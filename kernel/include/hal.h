@@ -45,7 +45,16 @@ typedef struct _HAL_INTERRUPT_OVERRIDE {
 
 typedef struct _HAL_PLATFORM {
     ULONG ProcessorCount;
-    ULONG ApicIds[MAXIMUM_PROCESSORS]; /* [0] is the boot processor */
+    ULONG ApicIds[MAXIMUM_PROCESSORS];       /* [0] is the boot processor */
+    ULONG ProcessorUids[MAXIMUM_PROCESSORS]; /* ACPI's names for them */
+    /* Local APIC inputs wired as NMI (MADT): the LINT pin per processor
+       UID (0xFFFFFFFF: every processor). None listed: LINT1, as on PCs. */
+    ULONG LocalNmiCount;
+    struct {
+        ULONG ProcessorUid;
+        UCHAR Lint;
+        BOOLEAN ActiveLow, LevelTriggered;
+    } LocalNmis[8];
     ULONG64 LocalApicAddress;
     BOOLEAN HasLegacyPic;
     ULONG IoApicCount;
@@ -66,6 +75,8 @@ typedef struct _HAL_PLATFORM {
     USHORT PmTimerPort;    /* 0: none */
     BOOLEAN PmTimer32Bit;
     USHORT Pm1aControlPort; /* 0: none; with SleepTypeS5 powers off */
+    USHORT ResetPort;       /* FADT reset register (I/O), 0: none */
+    UCHAR ResetValue;
     USHORT SleepTypeS5;     /* 0xFFFF: unknown */
 } HAL_PLATFORM;
 
