@@ -12,6 +12,8 @@
 #define SPIN_LOCK_NOT_OWNED                  0x00000010
 #define BAD_POOL_HEADER                      0x00000019
 #define KMODE_EXCEPTION_NOT_HANDLED          0x0000001E
+#define REFERENCE_BY_POINTER                 0x00000018
+#define INVALID_KERNEL_HANDLE                0x00000093
 #define PAGE_FAULT_IN_NONPAGED_AREA          0x00000050
 #define PFN_LIST_CORRUPT                     0x0000004E
 #define UNEXPECTED_KERNEL_MODE_TRAP          0x0000007F

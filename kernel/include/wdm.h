@@ -269,6 +269,289 @@ VOID ExFreePoolWithTag(PVOID P, ULONG Tag);
 VOID ExFreePool(PVOID P);
 
 /* ------------------------------------------------------------------ */
+/* Objects and handles (the object manager, kernel/ob/)                 */
+/* ------------------------------------------------------------------ */
+
+typedef PVOID HANDLE, *PHANDLE;
+typedef ULONG ACCESS_MASK;
+typedef CCHAR KPROCESSOR_MODE;
+typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
+typedef struct _OBJECT_TYPE *POBJECT_TYPE;
+
+#define THREAD_ALL_ACCESS   0x001FFFFF
+#define SYNCHRONIZE         0x00100000
+#define OBJ_KERNEL_HANDLE   0x00000200
+
+typedef struct _OBJECT_ATTRIBUTES {
+    ULONG Length;
+    HANDLE RootDirectory;
+    PVOID ObjectName; /* unused: KeLab's threads and events are unnamed */
+    ULONG Attributes;
+    PVOID SecurityDescriptor;
+    PVOID SecurityQualityOfService;
+} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
+
+#define InitializeObjectAttributes(p, n, a, r, s)                                                  \
+    do {                                                                                           \
+        (p)->Length = sizeof(OBJECT_ATTRIBUTES);                                                   \
+        (p)->RootDirectory = (r);                                                                  \
+        (p)->Attributes = (a);                                                                     \
+        (p)->ObjectName = (n);                                                                     \
+        (p)->SecurityDescriptor = (s);                                                             \
+        (p)->SecurityQualityOfService = NULL;                                                      \
+    } while (0)
+
+/* Every object carries a reference count: the object lives while anyone
+   holds a reference (a pointer from ObReference*, or a handle). */
+LONG_PTR ObReferenceObject(PVOID Object);
+LONG_PTR ObDereferenceObject(PVOID Object);
+#define ObfReferenceObject   ObReferenceObject
+#define ObfDereferenceObject ObDereferenceObject
+/* Turns a handle into a referenced pointer, checking the object's type. */
+NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
+                                   POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
+                                   PVOID *Object, PVOID HandleInformation);
+NTSTATUS ZwClose(HANDLE Handle);
+
+extern POBJECT_TYPE *PsThreadType;
+
+/* ------------------------------------------------------------------ */
+/* Dispatcher objects                                                   */
+/* ------------------------------------------------------------------ */
+
+typedef LONG KPRIORITY;
+
+#define LOW_PRIORITY              0
+#define LOW_REALTIME_PRIORITY     16
+#define HIGH_PRIORITY             31
+#define MAXIMUM_PRIORITY          32
+#define THREAD_WAIT_OBJECTS       3  /* built-in wait blocks */
+#define MAXIMUM_WAIT_OBJECTS      64
+
+/* Priority boosts given with KeSetEvent / IoCompleteRequest. */
+#define IO_NO_INCREMENT           0
+#define EVENT_INCREMENT           1
+#define IO_CD_ROM_INCREMENT       1
+#define IO_DISK_INCREMENT         1
+#define IO_NETWORK_INCREMENT      2
+#define IO_SERIAL_INCREMENT       2
+#define SEMAPHORE_INCREMENT       1
+#define IO_KEYBOARD_INCREMENT     6
+#define IO_MOUSE_INCREMENT        6
+#define IO_SOUND_INCREMENT        8
+
+/* The common header of everything a thread can wait on. */
+typedef struct _DISPATCHER_HEADER {
+    UCHAR Type;             /* KOBJECTS */
+    UCHAR Absolute;         /* timers: the due time was absolute */
+    UCHAR Size;
+    UCHAR Inserted;         /* timers: in the timer list */
+    volatile LONG SignalState;
+    LIST_ENTRY WaitListHead; /* KWAIT_BLOCKs of the threads waiting on it */
+} DISPATCHER_HEADER;
+
+typedef enum _KOBJECTS {
+    EventNotificationObject = 0,
+    EventSynchronizationObject = 1,
+    MutantObject = 2,
+    ProcessObject = 3,
+    QueueObject = 4,
+    SemaphoreObject = 5,
+    ThreadObject = 6,
+    TimerNotificationObject = 8,
+    TimerSynchronizationObject = 9,
+} KOBJECTS;
+
+typedef enum _EVENT_TYPE { NotificationEvent, SynchronizationEvent } EVENT_TYPE;
+typedef enum _TIMER_TYPE { NotificationTimer, SynchronizationTimer } TIMER_TYPE;
+typedef enum _WAIT_TYPE { WaitAll, WaitAny } WAIT_TYPE;
+
+typedef enum _KWAIT_REASON {
+    Executive = 0,
+    FreePage,
+    PageIn,
+    PoolAllocation,
+    DelayExecution,
+    Suspended,
+    UserRequest,
+    WrExecutive,
+    WrFreePage,
+    WrPageIn,
+    WrPoolAllocation,
+    WrDelayExecution,
+    WrSuspended,
+    WrUserRequest,
+    WrEventPair,
+    WrQueue,
+    MaximumWaitReason = 37,
+} KWAIT_REASON;
+
+typedef struct _KEVENT {
+    DISPATCHER_HEADER Header;
+} KEVENT, *PKEVENT, *PRKEVENT;
+
+typedef struct _KMUTANT {
+    DISPATCHER_HEADER Header; /* SignalState 1 free, <= 0 owned (1 - recursion) */
+    LIST_ENTRY MutantListEntry;  /* on the owner's list */
+    struct _KTHREAD *volatile OwnerThread;
+    BOOLEAN Abandoned;
+    UCHAR ApcDisable;
+} KMUTANT, *PKMUTANT, KMUTEX, *PKMUTEX, *PRKMUTEX;
+
+typedef struct _KSEMAPHORE {
+    DISPATCHER_HEADER Header; /* SignalState is the count */
+    LONG Limit;
+} KSEMAPHORE, *PKSEMAPHORE, *PRKSEMAPHORE;
+
+typedef struct _KTIMER {
+    DISPATCHER_HEADER Header;
+    ULARGE_INTEGER DueTime;  /* interrupt time at which it expires */
+    LIST_ENTRY TimerListEntry;
+    struct _KDPC *Dpc;
+    LONG Period;             /* milliseconds; 0 for one-shot */
+} KTIMER, *PKTIMER, *PRKTIMER;
+
+/* One thread's wait on one object. */
+typedef struct _KWAIT_BLOCK {
+    LIST_ENTRY WaitListEntry;     /* on the object's WaitListHead */
+    struct _KTHREAD *Thread;
+    PVOID Object;
+    struct _KWAIT_BLOCK *NextWaitBlock; /* the thread's blocks form a ring */
+    USHORT WaitKey;               /* its index: STATUS_WAIT_0 + WaitKey */
+    UCHAR WaitType;               /* WaitAny or WaitAll */
+    UCHAR BlockState;
+} KWAIT_BLOCK, *PKWAIT_BLOCK, *PRKWAIT_BLOCK;
+
+/* ---- events ---- */
+VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
+/* Wait = TRUE returns holding the dispatcher lock at SYNCH_LEVEL: the
+   caller must call a KeWaitXxx routine at once (docs/dispatcher.md). */
+LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
+LONG KeResetEvent(PRKEVENT Event);
+VOID KeClearEvent(PRKEVENT Event);
+LONG KeReadStateEvent(PRKEVENT Event);
+LONG KePulseEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
+
+/* ---- mutexes ---- */
+VOID KeInitializeMutex(PRKMUTEX Mutex, ULONG Level);
+LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait);
+LONG KeReadStateMutex(PRKMUTEX Mutex);
+#define KeWaitForMutexObject KeWaitForSingleObject
+
+/* ---- semaphores ---- */
+VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit);
+LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment,
+                        BOOLEAN Wait);
+LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore);
+
+/* ---- timers ---- */
+VOID KeInitializeTimer(PKTIMER Timer);
+VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type);
+BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, struct _KDPC *Dpc);
+BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, struct _KDPC *Dpc);
+BOOLEAN KeCancelTimer(PKTIMER Timer);
+BOOLEAN KeReadStateTimer(PKTIMER Timer);
+
+/* ---- waits ----
+   Timeout in 100 ns units: NULL forever, negative relative, positive an
+   absolute system time, zero a test that does not wait. */
+NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
+                               BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType,
+                                  KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
+                                  BOOLEAN Alertable, PLARGE_INTEGER Timeout,
+                                  PKWAIT_BLOCK WaitBlockArray);
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+                                PLARGE_INTEGER Interval);
+
+/* ------------------------------------------------------------------ */
+/* Threads                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct _KTHREAD *PKTHREAD, *PRKTHREAD;
+typedef struct _ETHREAD *PETHREAD;
+typedef VOID KSTART_ROUTINE(PVOID StartContext);
+typedef KSTART_ROUTINE *PKSTART_ROUTINE;
+
+typedef struct _CLIENT_ID {
+    HANDLE UniqueProcess;
+    HANDLE UniqueThread;
+} CLIENT_ID, *PCLIENT_ID;
+
+NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
+                              POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                              PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine,
+                              PVOID StartContext);
+__attribute__((noreturn)) NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus);
+PETHREAD PsGetCurrentThread(VOID);
+PKTHREAD KeGetCurrentThread(VOID);
+HANDLE PsGetCurrentThreadId(VOID);
+
+KPRIORITY KeQueryPriorityThread(PKTHREAD Thread);
+KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority);
+/* The base priority relative to the system process's (8); returns the
+   previous increment. */
+LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment);
+/* Restricts the current thread to the processors in Affinity (a subset
+   of the active ones) and moves it there at once; returns the old set. */
+KAFFINITY KeSetSystemAffinityThreadEx(KAFFINITY Affinity);
+VOID KeRevertToUserAffinityThreadEx(KAFFINITY Affinity);
+NTSTATUS ZwYieldExecution(VOID);
+
+#define STATUS_NO_YIELD_PERFORMED ((NTSTATUS)0x40000024L)
+
+/* ------------------------------------------------------------------ */
+/* APCs and critical regions                                            */
+/* ------------------------------------------------------------------ */
+
+typedef enum _KAPC_ENVIRONMENT {
+    OriginalApcEnvironment,
+    AttachedApcEnvironment,
+    CurrentApcEnvironment,
+    InsertApcEnvironment
+} KAPC_ENVIRONMENT;
+
+struct _KAPC;
+typedef VOID KNORMAL_ROUTINE(PVOID NormalContext, PVOID SystemArgument1, PVOID SystemArgument2);
+typedef KNORMAL_ROUTINE *PKNORMAL_ROUTINE;
+typedef VOID KKERNEL_ROUTINE(struct _KAPC *Apc, PKNORMAL_ROUTINE *NormalRoutine,
+                             PVOID *NormalContext, PVOID *SystemArgument1,
+                             PVOID *SystemArgument2);
+typedef KKERNEL_ROUTINE *PKKERNEL_ROUTINE;
+typedef VOID KRUNDOWN_ROUTINE(struct _KAPC *Apc);
+typedef KRUNDOWN_ROUTINE *PKRUNDOWN_ROUTINE;
+
+/* A kernel APC: work run in the context of one particular thread, at
+   APC_LEVEL (KernelRoutine) and then PASSIVE_LEVEL (NormalRoutine, unless
+   NULL: a "special" kernel APC, which runs even in a critical region). */
+typedef struct _KAPC {
+    UCHAR Type;
+    UCHAR ApcMode;
+    volatile BOOLEAN Inserted;
+    PKTHREAD Thread;
+    LIST_ENTRY ApcListEntry;
+    PKKERNEL_ROUTINE KernelRoutine;
+    PKRUNDOWN_ROUTINE RundownRoutine;
+    PKNORMAL_ROUTINE NormalRoutine;
+    PVOID NormalContext;
+    PVOID SystemArgument1;
+    PVOID SystemArgument2;
+} KAPC, *PKAPC, *PRKAPC;
+
+VOID KeInitializeApc(PRKAPC Apc, PRKTHREAD Thread, KAPC_ENVIRONMENT Environment,
+                     PKKERNEL_ROUTINE KernelRoutine, PKRUNDOWN_ROUTINE RundownRoutine,
+                     PKNORMAL_ROUTINE NormalRoutine, KPROCESSOR_MODE ProcessorMode,
+                     PVOID NormalContext);
+BOOLEAN KeInsertQueueApc(PRKAPC Apc, PVOID SystemArgument1, PVOID SystemArgument2,
+                         KPRIORITY Increment);
+/* Normal kernel APCs wait while the thread is inside a critical region. */
+VOID KeEnterCriticalRegion(VOID);
+VOID KeLeaveCriticalRegion(VOID);
+/* Alerts: an alertable wait returns STATUS_ALERTED. */
+BOOLEAN KeAlertThread(PKTHREAD Thread, KPROCESSOR_MODE AlertMode);
+BOOLEAN KeTestAlertThread(KPROCESSOR_MODE AlertMode);
+
+/* ------------------------------------------------------------------ */
 /* Bug checks and debug output                                          */
 /* ------------------------------------------------------------------ */
 

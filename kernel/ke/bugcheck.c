@@ -30,6 +30,11 @@ static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
      "A spin lock was acquired by the thread that already holds it (P1 the lock)."},
     {SPIN_LOCK_NOT_OWNED, "SPIN_LOCK_NOT_OWNED",
      "A spin lock was released by someone who does not hold it (P1 lock, P2 owner, P3 caller)."},
+    {REFERENCE_BY_POINTER, "REFERENCE_BY_POINTER",
+     "An object's reference count went wrong: referenced after its last dereference, or "
+     "dereferenced once too often (P1 type, P2 object, P3 count)."},
+    {INVALID_KERNEL_HANDLE, "INVALID_KERNEL_HANDLE",
+     "A kernel handle that is not open was closed (P1 the handle)."},
     {BAD_POOL_HEADER, "BAD_POOL_HEADER",
      "A pool block's header or its neighbour is corrupt: usually an overrun of the block before."},
     {KMODE_EXCEPTION_NOT_HANDLED, "KMODE_EXCEPTION_NOT_HANDLED",

@@ -9,6 +9,7 @@
 #include "ke.h"
 #include "mm.h"
 #include "ex.h"
+#include "ob.h"
 #include "hal.h"
 #include "kd.h"
 #include "ktest.h"
@@ -34,6 +35,7 @@ __attribute__((no_stack_protector)) VOID KiSystemStartup(ULONG_PTR BootInformati
     KiReadBootOptions();                        /* kelab.mode: shell or tests */
     MmInitSystem(&KeBootInformation);           /* page allocator, page tables, system space */
     ExInitializePool();                         /* ExAllocatePoolWithTag */
+    ObInitSystem();                             /* reference-counted objects and handles */
 
     /* The boot stack has no guard page under it; everything from here on
        runs on a real kernel stack, where an overflow is caught. */
