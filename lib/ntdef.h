@@ -16,6 +16,7 @@
 
 typedef void VOID, *PVOID;
 typedef char CHAR, *PCHAR, CCHAR;
+typedef signed char SCHAR;
 typedef const char *PCSTR, *PCCHAR;
 typedef char *PSTR;
 typedef uint8_t UCHAR, *PUCHAR, BYTE;

@@ -6,6 +6,12 @@
  * empty, then write the byte. That is slow on real hardware but never
  * depends on interrupts, so it works in a bug check with everything
  * masked.
+ *
+ * Input arrives by interrupt once interrupts exist (HalStartSerialInput),
+ * in the classic three steps of an NT driver: the ISR (at the port's
+ * device IRQL) moves received bytes into a ring buffer and queues a DPC;
+ * the DPC sets an event; the reading thread, blocked on that event in
+ * KeWaitForSingleObject, wakes and takes the bytes.
  */
 #include "hal.h"
 #include "arch/x86.h"
@@ -32,6 +38,8 @@
 #define RING_SIZE        256
 
 static PKINTERRUPT HalpSerialInterrupt;  /* set once, when input starts */
+static KDPC HalpSerialDpc;
+static KEVENT HalpSerialInput;            /* set when bytes have arrived */
 static CHAR HalpRing[RING_SIZE];          /* the interrupt's spin lock */
 static ULONG HalpRingHead, HalpRingTail;  /* the interrupt's spin lock */
 static ULONG64 HalpRingDropped;           /* the interrupt's spin lock */
@@ -76,11 +84,24 @@ static BOOLEAN HalpSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
         else
             HalpRing[HalpRingHead++ % RING_SIZE] = c;
     }
+    if (mine)
+        KeInsertQueueDpc(&HalpSerialDpc, NULL, NULL);
     return mine;
+}
+
+static VOID HalpSerialInputDpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
+{
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(Context);
+    UNREFERENCED_PARAMETER(Arg1);
+    UNREFERENCED_PARAMETER(Arg2);
+    KeSetEvent(&HalpSerialInput, IO_SERIAL_INCREMENT, FALSE);
 }
 
 VOID HalStartSerialInput(VOID)
 {
+    KeInitializeDpc(&HalpSerialDpc, HalpSerialInputDpc, NULL);
+    KeInitializeEvent(&HalpSerialInput, SynchronizationEvent, FALSE);
     KIRQL irql;
     KAFFINITY affinity;
     ULONG vector = HalGetInterruptVector(Isa, 0, COM1_IRQ, COM1_IRQ, &irql, &affinity);
@@ -109,13 +130,11 @@ CHAR HalSerialWaitChar(VOID)
         int c = HalpSerialInterrupt ? HalpTakeFromRing() : HalSerialGetChar();
         if (c >= 0)
             return (CHAR)c;
-        /* Halt until an interrupt. Checking with interrupts off and
-           halting with "sti; hlt" (sti takes effect after the next
-           instruction) means a byte arriving in between still wakes us. */
-        _disable();
-        if (HalpRingHead == HalpRingTail)
-            __asm__ volatile("sti; hlt" ::: "memory");
-        else
-            _enable();
+        if (HalpSerialInterrupt) {
+            KeWaitForSingleObject(&HalpSerialInput, Executive, KernelMode, FALSE, NULL);
+        } else {
+            LARGE_INTEGER poll = {.QuadPart = -100000}; /* no interrupt: look every 10 ms */
+            KeDelayExecutionThread(KernelMode, FALSE, &poll);
+        }
     }
 }

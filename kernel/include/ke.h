@@ -69,12 +69,82 @@ typedef struct _KDPC_DATA {
 /* Inter-processor requests (kernel/ke/ipi.c): bits in KPRCB.IpiRequests. */
 #define KI_IPI_REQUEST_PACKET 0x1
 
+/* ---- threads ---------------------------------------------------------- */
+
+typedef enum _KTHREAD_STATE {
+    Initialized,
+    Ready,      /* in a ready queue */
+    Running,
+    Standby,    /* chosen to run next on a processor (KPRCB.NextThread) */
+    Terminated,
+    Waiting,
+} KTHREAD_STATE;
+
+#define KI_TIMER_WAIT_BLOCK THREAD_WAIT_OBJECTS /* WaitBlock[3]: the timeout */
+#define KI_QUANTUM_TICKS    3                   /* 12 ms at 250 Hz */
+#define KI_SYSTEM_BASE_PRIORITY 8               /* system threads start here */
+
+/* The kernel's thread. Unless a comment says otherwise, fields are
+   protected by the dispatcher lock (KiDispatcherLock). */
+typedef struct _KTHREAD {
+    DISPATCHER_HEADER Header; /* signaled when the thread terminates */
+    volatile UCHAR State;     /* KTHREAD_STATE */
+    SCHAR Priority;           /* current: base plus any boost */
+    SCHAR BasePriority;
+    SCHAR PriorityDecrement;  /* how much of Priority is a boost that decays */
+    volatile LONG Quantum;    /* clock ticks left: its processor, while it runs */
+    ULONG NextProcessor;      /* where it runs, or whose ready queue it is on */
+    KAFFINITY Affinity;
+    KAFFINITY UserAffinity;   /* saved by KeSetSystemAffinityThreadEx */
+    LIST_ENTRY WaitListEntry; /* its link in a ready queue */
+    BOOLEAN IsIdle;           /* a processor's idle thread: never queued */
+
+    /* Waiting */
+    PKWAIT_BLOCK WaitBlockList;
+    KWAIT_BLOCK WaitBlock[THREAD_WAIT_OBJECTS + 1];
+    NTSTATUS WaitStatus;
+    KIRQL WaitIrql;           /* the IRQL to return to when the wait ends */
+    BOOLEAN WaitNext;         /* KeSetEvent(.., TRUE): the next wait has the lock */
+    UCHAR WaitReason;
+    BOOLEAN Alertable;
+    BOOLEAN Alerted;
+    ULONG64 WaitStartTick;    /* when the current wait began (for `threads`) */
+    KTIMER Timer;             /* the timeout of its waits */
+
+    /* APCs and critical regions */
+    LIST_ENTRY ApcListHead;   /* kernel APCs: special ones first */
+    BOOLEAN KernelApcPending;
+    BOOLEAN KernelApcInProgress; /* the thread itself */
+    volatile SHORT KernelApcDisable; /* the thread itself: below 0 in a critical region */
+    LIST_ENTRY MutantListHead;       /* the mutexes it owns */
+
+    /* Its stack: set at creation */
+    PVOID StackBase;          /* top: the first push goes below it */
+    PVOID StackLimit;
+    PVOID KernelStack;        /* saved RSP while it is not running */
+
+    PKSTART_ROUTINE StartRoutine;
+    PVOID StartContext;
+    KDPC ReaperDpc;           /* drops the thread's own reference once it is off its stack */
+    LIST_ENTRY ThreadListEntry; /* KiThreadListLock: every thread, for `threads` */
+    CHAR Name[20];
+    volatile ULONG64 ContextSwitches;
+} KTHREAD;
+
 /* One processor's private state. Fields are written only by their own
    processor unless a comment says otherwise. */
 typedef struct _KPRCB {
     ULONG Number;
     ULONG ApicId;
-    struct _KTHREAD *CurrentThread; /* NULL until threads exist */
+    struct _KTHREAD *volatile CurrentThread; /* NULL until threads exist */
+    /* Scheduling: the dispatcher lock */
+    struct _KTHREAD *NextThread;   /* Standby: runs here at the next dispatch */
+    struct _KTHREAD *IdleThread;
+    LIST_ENTRY ReadyQueue[MAXIMUM_PRIORITY];
+    ULONG ReadySummary;            /* bit p: ReadyQueue[p] is not empty */
+    volatile BOOLEAN QuantumEnd;   /* set by the clock interrupt */
+    KSPIN_LOCK_QUEUE DispatcherLockQueue; /* this processor's place in the lock's queue */
+    PVOID InitialStack;            /* top of the stack its start-up code runs on */
     KDPC_DATA DpcData;
     /* The DPC watchdog: what is running now and since when (in clock ticks). */
     PKDEFERRED_ROUTINE volatile DpcRoutineActive;
@@ -169,6 +239,64 @@ VOID KiFlushTlbEverywhere(PVOID Va); /* TLB shootdown of one page */
 /* smp.c */
 VOID KiStartProcessors(VOID);
 VOID KiMarkProcessorActive(PKPRCB Prcb);
+
+/* ---- the scheduler and the dispatcher lock (scheduler.c) -------------- */
+
+/* One lock for every thread's scheduling state, every ready queue, every
+   dispatcher object and the timer list, taken at SYNCH_LEVEL. It is a
+   queued lock; each processor waits in its own KPRCB entry, so it may be
+   held across a context switch: the thread that runs next on the same
+   processor releases it. */
+extern KSPIN_LOCK KiDispatcherLock;
+KIRQL KiAcquireDispatcherLock(VOID);
+VOID KiReleaseDispatcherLock(KIRQL OldIrql);
+VOID KiAcquireDispatcherLockAtSynchLevel(VOID);
+VOID KiReleaseDispatcherLockFromSynchLevel(VOID);
+
+VOID KiInitializeSchedulerData(PKPRCB Prcb);   /* each processor's ready queues */
+__attribute__((noreturn)) VOID KiIdleLoop(VOID);
+VOID KiReadyThread(PKTHREAD Thread);          /* Ready or Standby it somewhere */
+VOID KiSwapThread(VOID);                       /* current thread has left Running: switch */
+VOID KiDispatchSchedule(VOID);                 /* at DISPATCH_LEVEL: act on NextThread / quantum end */
+VOID KiClockTickThread(PKPRCB Prcb);           /* clock interrupt: quantum accounting */
+BOOLEAN KiInDpc(VOID);
+
+/* thread.c */
+VOID KiInitializeThread(PKTHREAD Thread, PVOID StackTop, PKSTART_ROUTINE StartRoutine,
+                        PVOID StartContext, PCSTR Name);
+VOID KiAdoptCurrentContext(PKTHREAD Thread, PVOID StackTop, PCSTR Name);
+__attribute__((noreturn)) VOID KiTerminateThread(NTSTATUS ExitStatus);
+VOID KiBoostThread(PKTHREAD Thread, KPRIORITY Increment);
+VOID KiThreadListInsert(PKTHREAD Thread);
+VOID KiThreadListRemove(PKTHREAD Thread);
+VOID KiSwapContext(PVOID *OldStack, PVOID NewStack); /* swap.S */
+VOID KiThreadStartupTrampoline(VOID);                /* swap.S: a new thread's first return */
+
+/* wait.c: the dispatcher's object machinery, dispatcher lock held. */
+VOID KiWaitTest(PVOID Object, KPRIORITY Increment);  /* Object became signaled: release waiters */
+VOID KiUnwaitThread(PKTHREAD Thread, NTSTATUS WaitStatus, KPRIORITY Increment);
+BOOLEAN KiIsObjectSignaled(PVOID Object, PKTHREAD Thread);
+VOID KiConsumeObject(PVOID Object, PKTHREAD Thread);
+/* What a routine called with Wait = TRUE does before returning (KeSetEvent...). */
+VOID KiSetWaitNext(KIRQL WaitIrql);
+KIRQL KiLockForSignal(PCSTR Routine, BOOLEAN Wait);
+
+/* timer.c */
+VOID KiInitializeTimers(VOID);
+ULONG64 KiDueTime(PLARGE_INTEGER DueTime);     /* NT due time -> absolute interrupt time */
+VOID KiInsertTimer(PKTIMER Timer, ULONG64 DueInterruptTime, LONG Period); /* lock held */
+VOID KiRemoveTimer(PKTIMER Timer);                                         /* lock held */
+VOID KiCheckTimers(VOID);                      /* processor 0's clock tick */
+
+/* apc.c */
+VOID KiDeliverApcs(VOID);                      /* APC_LEVEL software interrupt */
+VOID KiRequestApcIfPending(PKTHREAD Thread);   /* when Thread starts running */
+
+/* spinlock.c: queued acquisition on behalf of an explicit owner (the
+   dispatcher lock is owned by its processor, not a thread). */
+VOID KiAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKSPIN_LOCK_QUEUE Queue,
+                                       PVOID Owner);
+VOID KiReleaseQueuedSpinLockFromDpcLevel(PKSPIN_LOCK_QUEUE Queue, PVOID Owner);
 
 /* spinlock.c: the lock statistics behind `locks`. */
 struct _KLOCK_STATISTICS {

@@ -565,6 +565,9 @@ __attribute__((noreturn)) VOID KeBugCheck(ULONG BugCheckCode);
 ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
 ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, va_list Args);
 
+/* Raises Status as an exception; KeLab has no handlers, so it is fatal. */
+__attribute__((noreturn)) VOID ExRaiseStatus(NTSTATUS Status);
+
 #define ASSERT(exp)                                                                                \
     ((exp) ? (VOID)0 : RtlAssert(#exp, __FILE__, __LINE__, NULL))
 __attribute__((noreturn)) VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber,

@@ -22,6 +22,23 @@ typedef struct _KI_BUGCHECK_NAME {
 } KI_BUGCHECK_NAME;
 
 static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
+    {INVALID_AFFINITY_SET, "INVALID_AFFINITY_SET",
+     "A thread was restricted to processors none of which exist (P1 the set asked for)."},
+    {MAXIMUM_WAIT_OBJECTS_EXCEEDED, "MAXIMUM_WAIT_OBJECTS_EXCEEDED",
+     "A wait named more than 64 objects, or more than 3 without its own wait blocks (P1 count)."},
+    {THREAD_NOT_MUTEX_OWNER, "THREAD_NOT_MUTEX_OWNER",
+     "A thread released a mutex it does not own (P1 the thread, P2 the mutex)."},
+    {KERNEL_APC_PENDING_DURING_EXIT, "KERNEL_APC_PENDING_DURING_EXIT",
+     "A thread exited inside a critical region or at raised IRQL (P1 a pending APC, P2 its "
+     "APC disable count, P3 its IRQL)."},
+    {THREAD_TERMINATE_HELD_MUTEX, "THREAD_TERMINATE_HELD_MUTEX",
+     "A thread exited while it still owned a mutex (P1 the thread, P2 the mutex)."},
+    {ATTEMPTED_SWITCH_FROM_DPC, "ATTEMPTED_SWITCH_FROM_DPC",
+     "A DPC routine tried to wait or yield: a DPC has no thread to put to sleep (P1 the "
+     "interrupted thread, P3 the stack)."},
+    {DRIVER_VERIFIER_DETECTED_VIOLATION, "DRIVER_VERIFIER_DETECTED_VIOLATION",
+     "A documented rule was broken (P1 the rule: 0x20016 is IrqlKeSetEvent, a set or release "
+     "with Wait at too high an IRQL; P2 points to its text, P3 the IRQL)."},
     {IRQL_NOT_GREATER_OR_EQUAL, "IRQL_NOT_GREATER_OR_EQUAL",
      "KeRaiseIrql was asked for a level below the current IRQL (P1 current, P2 requested)."},
     {IRQL_NOT_LESS_OR_EQUAL, "IRQL_NOT_LESS_OR_EQUAL",

@@ -3,8 +3,9 @@
  *
  * Every processor's local APIC timer raises vector 0xD1 (CLOCK_LEVEL)
  * KI_CLOCK_HZ times a second. Processor 0 owns time: it advances the
- * interrupt time (100 ns units since boot) and the tick count. Every
- * processor counts its own ticks, checks its DPC watchdog, and makes sure
+ * interrupt time (100 ns units since boot) and the tick count, and looks
+ * for timers that are due. Every processor counts its own ticks, charges
+ * the running thread's quantum, checks its DPC watchdog, and makes sure
  * low-importance DPCs, which do not request an interrupt when queued,
  * still run within a tick.
  */
@@ -40,7 +41,9 @@ VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql)
         KiInterruptTime += KeTimeIncrement;
         KiTickCount++;
         HalpReadClockSource(); /* keeps a narrow counter's 64-bit extension current */
+        KiCheckTimers();
     }
+    KiClockTickThread(prcb);
     KiCheckDpcWatchdog(prcb, TrapFrame);
     if (!IsListEmpty(&prcb->DpcData.DpcListHead))
         HalRequestSoftwareInterrupt(DISPATCH_LEVEL);

@@ -163,14 +163,17 @@ static VOID KiRetireDpcList(PKPRCB Prcb)
     }
 }
 
+/* The DISPATCH_LEVEL software interrupt: DPCs first, then the scheduler
+   (a standby thread, a quantum end). */
 VOID KiDispatchInterrupt(VOID)
 {
     KiRetireDpcList(KeGetCurrentPrcb());
+    KiDispatchSchedule();
 }
 
 VOID KiApcInterrupt(VOID)
 {
-    /* Kernel APCs are delivered here once threads exist. */
+    KiDeliverApcs();
 }
 
 /* Called by the clock interrupt, which preempts a running DPC: one that

@@ -14,6 +14,7 @@
 #include "kd.h"
 #include "ktest.h"
 #include "kbench.h"
+#include "ps.h"
 
 static KPCR KiBootPcr;
 static UCHAR KiBootIstStacks[KI_IST_COUNT][KI_IST_STACK_SIZE] __attribute__((aligned(16)));
@@ -42,6 +43,7 @@ __attribute__((no_stack_protector)) VOID KiSystemStartup(ULONG_PTR BootInformati
     PVOID stack = MmCreateKernelStack();
     if (stack == NULL)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 4, 0, 0, 0);
+    KiBootPcr.Prcb.InitialStack = stack;
     KiSwitchStackAndCall(stack, KiSystemStartupOnKernelStack);
 }
 
@@ -84,9 +86,13 @@ static VOID KiSystemStartupOnKernelStack(VOID)
     HalpInitializeClockSource();     /* HPET or PM timer: a time base to measure against */
     KiInitializeInterrupts();        /* interrupt object chains for device vectors */
     KiInitializeIpi();               /* inter-processor calls and TLB shootdowns */
+    KeLabNameSpinLock(&KiDispatcherLock, "Dispatcher"); /* the lock `locks` shows first */
     HalpInitializeLocalApic();       /* this processor's interrupt controller */
     prcb->ApicId = HalpGetApicId();
     KiInitializeDpcData(prcb);       /* this processor's DPC queue */
+    KiInitializeSchedulerData(prcb); /* ...and its ready queues */
+    KiInitializeTimers();            /* the timer list */
+    PsInitSystem();                  /* this code becomes the System thread; an idle thread */
     KiMarkProcessorActive(prcb);
     HalpInitializeIoApics();         /* device interrupts; the legacy PIC masked */
     KiInitializeClock();             /* the periodic CLOCK_LEVEL interrupt, system time */

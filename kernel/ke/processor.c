@@ -39,8 +39,7 @@ static VOID KiLoadGdt(PKPCR Pcr)
 
 VOID KiInitializeProcessor(PKPCR Pcr, ULONG Number, PVOID IstStackTops[KI_IST_COUNT])
 {
-    RtlZeroMemory(Pcr, sizeof(*Pcr));
-    Pcr->Self = Pcr;
+    Pcr->Self = Pcr; /* the PCR starts zeroed: static, or from pool (smp.c) */
     Pcr->CurrentPrcb = &Pcr->Prcb;
     Pcr->Prcb.Number = Number;
 

@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "hal.h"
 #include "kd.h"
+#include "ps.h"
 
 #define KI_TRAMPOLINE_BASE 0x8000
 #define KI_AP_START_TIMEOUT_US 2000000
@@ -53,13 +54,14 @@ static VOID KiSystemStartupAp(PKPCR Pcr)
     KiInitializeProcessor(Pcr, number, istTops); /* GDT, TSS, IDT, GS base */
     Pcr->Prcb.ApicId = HalpGetApicId();
     KiInitializeDpcData(&Pcr->Prcb);
+    KiInitializeSchedulerData(&Pcr->Prcb);
+    PsCreateIdleThread(&Pcr->Prcb, TRUE); /* this start-up code becomes the idle thread */
     HalpInitializeLocalApic();
     KiStartProcessorClock();
     KiMarkProcessorActive(&Pcr->Prcb);
     __atomic_store_n(&KiApStarted, TRUE, __ATOMIC_RELEASE);
     _enable();
-    for (;;) /* idle: interrupts (DPCs, IPIs, the clock) do the work */
-        __halt();
+    KiIdleLoop();
 }
 
 /* Allocates what a processor needs before it can run a single instruction
@@ -72,6 +74,7 @@ static PKPCR KiAllocateProcessor(ULONG Number, PVOID *StackTop)
         return NULL;
     RtlZeroMemory(pcr, sizeof(*pcr));
     pcr->Prcb.Number = Number;
+    pcr->Prcb.InitialStack = *StackTop;
     for (ULONG i = 0; i < KI_IST_COUNT; i++) {
         PVOID ist = MmCreateKernelStack();
         if (ist == NULL)

@@ -76,12 +76,11 @@ static VOID KiLockAcquired(PKSPIN_LOCK SpinLock, PVOID Self, BOOLEAN Contended, 
 }
 
 /* Bookkeeping before the lock is given up. */
-static VOID KiLockReleasing(PKSPIN_LOCK SpinLock)
+static VOID KiLockReleasing(PKSPIN_LOCK SpinLock, PVOID Self)
 {
-    PVOID self = KiCurrentOwner();
-    if (SpinLock->Owner != self)
+    if (SpinLock->Owner != Self)
         KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)SpinLock, (ULONG_PTR)SpinLock->Owner,
-                     (ULONG_PTR)self, 0);
+                     (ULONG_PTR)Self, 0);
     KLOCK_STATISTICS *s = SpinLock->Statistics;
     if (s != NULL) {
         ULONG64 held = __rdtsc() - s->HoldStart;
@@ -111,7 +110,7 @@ VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 
 VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
 {
-    KiLockReleasing(SpinLock);
+    KiLockReleasing(SpinLock, KiCurrentOwner());
     __atomic_store_n(&SpinLock->Lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -136,44 +135,54 @@ VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
 
 /* ---- queued locks ------------------------------------------------------- */
 
-VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
+/* The queued lock itself, for an explicit owner: KeLab's in-stack routines
+   pass the calling thread; the dispatcher lock passes the processor, since
+   it stays held across a switch to another thread on that processor. */
+VOID KiAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKSPIN_LOCK_QUEUE Queue, PVOID Owner)
 {
-    PVOID self = KiCurrentOwner();
-    KiCheckNotOwner(SpinLock, self);
-    PKSPIN_LOCK_QUEUE me = &LockHandle->LockQueue;
-    me->Next = NULL;
-    me->Lock = SpinLock;
-    me->Waiting = TRUE;
+    KiCheckNotOwner(SpinLock, Owner);
+    Queue->Next = NULL;
+    Queue->Lock = SpinLock;
+    Queue->Waiting = TRUE;
     PKSPIN_LOCK_QUEUE previous = (PKSPIN_LOCK_QUEUE)__atomic_exchange_n(
-        &SpinLock->Lock, (ULONG_PTR)me, __ATOMIC_ACQ_REL);
+        &SpinLock->Lock, (ULONG_PTR)Queue, __ATOMIC_ACQ_REL);
     ULONG64 spins = 0;
     if (previous != NULL) {
-        __atomic_store_n(&previous->Next, me, __ATOMIC_RELEASE);
-        while (__atomic_load_n(&me->Waiting, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&previous->Next, Queue, __ATOMIC_RELEASE);
+        while (__atomic_load_n(&Queue->Waiting, __ATOMIC_ACQUIRE)) {
             YieldProcessor();
             spins++;
         }
     }
-    KiLockAcquired(SpinLock, self, previous != NULL, spins);
+    KiLockAcquired(SpinLock, Owner, previous != NULL, spins);
+}
+
+VOID KiReleaseQueuedSpinLockFromDpcLevel(PKSPIN_LOCK_QUEUE Queue, PVOID Owner)
+{
+    PKSPIN_LOCK lock = Queue->Lock;
+    KiLockReleasing(lock, Owner);
+    PKSPIN_LOCK_QUEUE next = __atomic_load_n(&Queue->Next, __ATOMIC_ACQUIRE);
+    if (next == NULL) {
+        /* Nobody behind us, unless someone is between its exchange and
+           linking itself: then wait for the link. */
+        ULONG_PTR expected = (ULONG_PTR)Queue;
+        if (__atomic_compare_exchange_n(&lock->Lock, &expected, 0, FALSE, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED))
+            return;
+        while ((next = __atomic_load_n(&Queue->Next, __ATOMIC_ACQUIRE)) == NULL)
+            YieldProcessor();
+    }
+    __atomic_store_n(&next->Waiting, FALSE, __ATOMIC_RELEASE);
+}
+
+VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
+{
+    KiAcquireQueuedSpinLockAtDpcLevel(SpinLock, &LockHandle->LockQueue, KiCurrentOwner());
 }
 
 VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle)
 {
-    PKSPIN_LOCK_QUEUE me = &LockHandle->LockQueue;
-    PKSPIN_LOCK lock = me->Lock;
-    KiLockReleasing(lock);
-    PKSPIN_LOCK_QUEUE next = __atomic_load_n(&me->Next, __ATOMIC_ACQUIRE);
-    if (next == NULL) {
-        /* Nobody behind us, unless someone is between its exchange and
-           linking itself: then wait for the link. */
-        ULONG_PTR expected = (ULONG_PTR)me;
-        if (__atomic_compare_exchange_n(&lock->Lock, &expected, 0, FALSE, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED))
-            return;
-        while ((next = __atomic_load_n(&me->Next, __ATOMIC_ACQUIRE)) == NULL)
-            YieldProcessor();
-    }
-    __atomic_store_n(&next->Waiting, FALSE, __ATOMIC_RELEASE);
+    KiReleaseQueuedSpinLockFromDpcLevel(&LockHandle->LockQueue, KiCurrentOwner());
 }
 
 VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
@@ -196,11 +205,19 @@ static VOID KiShellLocks(ULONG Argc, PCSTR Argv[])
     UNREFERENCED_PARAMETER(Argv);
     LONG n = KiNamedLockCount < KI_MAX_NAMED_LOCKS ? KiNamedLockCount : KI_MAX_NAMED_LOCKS;
     UCHAR order[KI_MAX_NAMED_LOCKS];
-    for (LONG i = 0; i < n; i++) { /* most contended first (insertion sort) */
+    /* The dispatcher lock first, then the rest, most contended first
+       (insertion sort). */
+    for (LONG i = 0; i < n; i++) {
+        const KLOCK_STATISTICS *s = &KiLockStatistics[i];
         LONG j = i;
-        for (; j > 0 && KiLockStatistics[order[j - 1]].Contentions < KiLockStatistics[i].Contentions;
-             j--)
+        for (; j > 0; j--) {
+            const KLOCK_STATISTICS *t = &KiLockStatistics[order[j - 1]];
+            BOOLEAN before = s == KiDispatcherLock.Statistics ||
+                             (t != KiDispatcherLock.Statistics && t->Contentions < s->Contentions);
+            if (!before)
+                break;
             order[j] = order[j - 1];
+        }
         order[j] = (UCHAR)i;
     }
     ULONG64 cyclesPerUs = HalpTscFrequency() / 1000000;

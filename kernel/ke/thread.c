@@ -1,0 +1,202 @@
+/*
+ * thread.c: a kernel thread's life: its first instructions, its end, and
+ * the list of every thread for the shell.
+ *
+ * A new thread's stack is built to look as if the thread had called
+ * KiSwapContext itself: the first switch to it "returns" into
+ * KiThreadStartupTrampoline, which calls KiThreadStartup. Like every
+ * thread resuming from a switch, it holds the dispatcher lock at
+ * SYNCH_LEVEL; it releases the lock, drops to PASSIVE_LEVEL and runs its
+ * start routine.
+ *
+ * A thread ends by signaling its thread object (waiters on it wake),
+ * becoming Terminated, and switching away for good. It is still running on
+ * its stack at that moment, so it cannot free it: a DPC queued on its
+ * processor drops the thread's reference to itself after the switch, and
+ * the object's delete procedure frees the stack.
+ */
+#include "ke.h"
+#include "mm.h"
+#include "ob.h"
+#include "kd.h"
+
+static KSPIN_LOCK KiThreadListLock;
+static LIST_ENTRY KiThreadList = {&KiThreadList, &KiThreadList}; /* KiThreadListLock */
+
+PKTHREAD KeGetCurrentThread(VOID)
+{
+    return KeGetCurrentPrcb()->CurrentThread;
+}
+
+VOID KiThreadListInsert(PKTHREAD Thread)
+{
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&KiThreadListLock, &oldIrql);
+    InsertTailList(&KiThreadList, &Thread->ThreadListEntry);
+    KeReleaseSpinLock(&KiThreadListLock, oldIrql);
+}
+
+VOID KiThreadListRemove(PKTHREAD Thread)
+{
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&KiThreadListLock, &oldIrql);
+    RemoveEntryList(&Thread->ThreadListEntry);
+    KeReleaseSpinLock(&KiThreadListLock, oldIrql);
+}
+
+static VOID KiReapThread(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
+{
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(Arg1);
+    UNREFERENCED_PARAMETER(Arg2);
+    ObDereferenceObject(Context); /* the thread's own reference: it is off its stack now */
+}
+
+static VOID KiInitializeThreadState(PKTHREAD Thread, PVOID StackTop, PCSTR Name)
+{
+    Thread->Header.Type = ThreadObject;
+    InitializeListHead(&Thread->Header.WaitListHead);
+    Thread->State = Initialized;
+    Thread->Priority = Thread->BasePriority = KI_SYSTEM_BASE_PRIORITY;
+    Thread->Quantum = KI_QUANTUM_TICKS;
+    Thread->Affinity = Thread->UserAffinity = ~(KAFFINITY)0;
+    Thread->NextProcessor = KeGetCurrentProcessorNumber();
+    InitializeListHead(&Thread->ApcListHead);
+    InitializeListHead(&Thread->MutantListHead);
+    KeInitializeTimerEx(&Thread->Timer, NotificationTimer);
+    KeInitializeDpc(&Thread->ReaperDpc, KiReapThread, Thread);
+    Thread->StackBase = StackTop;
+    Thread->StackLimit = MmGetKernelStackLimit(StackTop);
+    RtlStringCbCopyA(Thread->Name, sizeof(Thread->Name), Name);
+}
+
+/* The frame KiSwapContext pops: r15 r14 r13 r12 rbx rbp rflags, then its
+   return address. RFLAGS has IF set, as every switching thread's has. */
+VOID KiInitializeThread(PKTHREAD Thread, PVOID StackTop, PKSTART_ROUTINE StartRoutine,
+                        PVOID StartContext, PCSTR Name)
+{
+    KiInitializeThreadState(Thread, StackTop, Name);
+    Thread->StartRoutine = StartRoutine;
+    Thread->StartContext = StartContext;
+    PULONG64 frame = (PULONG64)StackTop - 8;
+    RtlZeroMemory(frame, 8 * sizeof(ULONG64));
+    frame[6] = RFLAGS_IF | 0x2; /* bit 1 is always set */
+    frame[7] = (ULONG64)KiThreadStartupTrampoline;
+    Thread->KernelStack = frame;
+    KiThreadListInsert(Thread);
+}
+
+/* Makes the code already running on this processor a thread: the boot
+   processor's start-up code, and each processor's idle loop. */
+VOID KiAdoptCurrentContext(PKTHREAD Thread, PVOID StackTop, PCSTR Name)
+{
+    KiInitializeThreadState(Thread, StackTop, Name);
+    Thread->State = Running;
+    KiThreadListInsert(Thread);
+    KeGetCurrentPrcb()->CurrentThread = Thread;
+}
+
+VOID KiThreadStartup(VOID)
+{
+    KiReleaseDispatcherLockFromSynchLevel();
+    KeLowerIrql(PASSIVE_LEVEL);
+    PKTHREAD thread = KeGetCurrentThread();
+    thread->StartRoutine(thread->StartContext);
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+/* The rules for leaving: no mutex still owned (THREAD_TERMINATE_HELD_MUTEX),
+   not inside a critical region and not at raised IRQL
+   (KERNEL_APC_PENDING_DURING_EXIT): either would leave the system with a
+   lock nobody can release, or APCs nobody can deliver. */
+static VOID KiCheckThreadMayExit(PKTHREAD Thread)
+{
+    if (!IsListEmpty(&Thread->MutantListHead))
+        KeBugCheckEx(THREAD_TERMINATE_HELD_MUTEX, (ULONG_PTR)Thread,
+                     (ULONG_PTR)CONTAINING_RECORD(Thread->MutantListHead.Flink, KMUTANT,
+                                                  MutantListEntry),
+                     0, 0);
+    KIRQL irql = KeGetCurrentIrql();
+    if (Thread->KernelApcDisable != 0 || irql != PASSIVE_LEVEL) {
+        PLIST_ENTRY first = Thread->ApcListHead.Flink;
+        ULONG_PTR apc = first != &Thread->ApcListHead
+                            ? (ULONG_PTR)CONTAINING_RECORD(first, KAPC, ApcListEntry)
+                            : 0;
+        KeBugCheckEx(KERNEL_APC_PENDING_DURING_EXIT, apc, (ULONG_PTR)(LONG)Thread->KernelApcDisable,
+                     irql, 0);
+    }
+}
+
+VOID KiTerminateThread(NTSTATUS ExitStatus)
+{
+    UNREFERENCED_PARAMETER(ExitStatus);
+    PKTHREAD thread = KeGetCurrentThread();
+    KiCheckThreadMayExit(thread);
+    KiAcquireDispatcherLock();
+    thread->Header.SignalState = 1;
+    KiWaitTest(thread, 0);
+    thread->State = Terminated;
+    KeInsertQueueDpc(&thread->ReaperDpc, NULL, NULL);
+    KiSwapThread();
+    KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 7, (ULONG_PTR)thread, 0, 0); /* not reached */
+}
+
+/* ---- `threads` ----------------------------------------------------------------- */
+
+static PCSTR KiStateName(UCHAR State)
+{
+    static const char *const names[] = {"init", "ready", "running", "standby", "dead", "waiting"};
+    return State < ARRAYSIZE(names) ? names[State] : "?";
+}
+
+static PCSTR KiObjectKind(PVOID Object)
+{
+    switch (((DISPATCHER_HEADER *)Object)->Type) {
+    case EventNotificationObject: return "event(N)";
+    case EventSynchronizationObject: return "event(S)";
+    case MutantObject: return "mutex";
+    case SemaphoreObject: return "semaphore";
+    case ThreadObject: return "thread";
+    case TimerNotificationObject:
+    case TimerSynchronizationObject: return "timer";
+    }
+    return "object";
+}
+
+static VOID KiPrintWait(PKTHREAD Thread)
+{
+    if (Thread->State != Waiting)
+        return;
+    PKWAIT_BLOCK first = Thread->WaitBlockList, wb = first;
+    DbgPrint("  waits %llu ms on", (unsigned long long)((KeGetCurrentPrcb()->TickCount -
+                                                         Thread->WaitStartTick) *
+                                                        (KeTimeIncrement / 10000)));
+    do {
+        if (wb->Object == &Thread->Timer)
+            DbgPrint(" timeout");
+        else
+            DbgPrint(" %s %p", KiObjectKind(wb->Object), wb->Object);
+        wb = wb->NextWaitBlock;
+    } while (wb != first);
+}
+
+static VOID KiShellThreads(ULONG Argc, PCSTR Argv[])
+{
+    UNREFERENCED_PARAMETER(Argc);
+    UNREFERENCED_PARAMETER(Argv);
+    DbgPrint("%-18s %-19s %-8s %4s %4s %3s %9s\n", "thread", "name", "state", "prio", "base",
+             "cpu", "switches");
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&KiThreadListLock, &oldIrql);
+    KIRQL listIrql = KiAcquireDispatcherLock(); /* a consistent picture: nobody moves */
+    for (PLIST_ENTRY e = KiThreadList.Flink; e != &KiThreadList; e = e->Flink) {
+        PKTHREAD t = CONTAINING_RECORD(e, KTHREAD, ThreadListEntry);
+        DbgPrint("%p %-19s %-8s %4d %4d %3u %9llu", t, t->Name, KiStateName(t->State), t->Priority,
+                 t->BasePriority, t->NextProcessor, (unsigned long long)t->ContextSwitches);
+        KiPrintWait(t);
+        DbgPrint("\n");
+    }
+    KiReleaseDispatcherLock(listIrql);
+    KeReleaseSpinLock(&KiThreadListLock, oldIrql);
+}
+KD_COMMAND(threads, "", "every thread: state, priority, processor, what it waits on", KiShellThreads);
