@@ -52,8 +52,9 @@ KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
 # Freestanding x86-64 kernel code: no red zone (interrupts push onto the
 # stack below RSP), no SSE registers (never saved on a context switch),
 # the kernel code model (linked in the top 2 GiB), frame pointers (for
-# backtraces), and a stack protector with the kernel's own cookie.
-KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie \
+# backtraces), a stack protector with the kernel's own cookie, and
+# 16-bit wchar_t, so that L"\\Device\\X" is UTF-16 as NT's names are.
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -fshort-wchar \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=kernel \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fstack-protector-strong -mstack-protector-guard=global \

@@ -23,8 +23,6 @@
 
 #define KERNEL_STACK_SIZE      0x6000 /* 24 KiB, as on x64 Windows */
 
-typedef ULONG64 PFN_NUMBER;
-
 /* Protection of a mapping: combine MM_WRITE / MM_EXECUTE / MM_NOCACHE;
    MM_READONLY alone is read-only, no-execute. */
 #define MM_READONLY 0x0
@@ -46,6 +44,11 @@ static inline ULONG64 MiVirtualToPhysicalDirect(PVOID Va)
 VOID MiInitializePhysicalMemory(const MB2_INFO *Boot);
 PFN_NUMBER MiAllocatePhysicalPage(VOID); /* 0 when memory is exhausted */
 VOID MiFreePhysicalPage(PFN_NUMBER Pfn);
+/* Count pages in a row, none below LowestPfn or above HighestPfn, none
+   crossing a multiple of BoundaryPages (0: any); returns the first, or 0.
+   Each is freed with MiFreePhysicalPage. */
+PFN_NUMBER MiAllocateContiguousPages(ULONG Count, PFN_NUMBER LowestPfn, PFN_NUMBER HighestPfn,
+                                     PFN_NUMBER BoundaryPages);
 typedef struct _MI_PHYSICAL_STATISTICS {
     ULONG64 TotalPages;  /* usable RAM */
     ULONG64 FreePages;
@@ -61,7 +64,6 @@ NTSTATUS MiProtectPage(PVOID Va, ULONG Protect);
 ULONG64 MiReadPte(PVOID Va); /* 0 when not mapped (the leaf entry, any size) */
 PULONG64 MiGetPteAddress(PVOID Va); /* the 4 KiB entry for Va, NULL if none */
 BOOLEAN MmIsAddressValid(PVOID VirtualAddress);
-PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress);
 
 /* sysspace.c: the system space allocator (pages of address space). */
 VOID MiInitializeSystemSpace(VOID);

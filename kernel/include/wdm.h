@@ -552,6 +552,540 @@ BOOLEAN KeAlertThread(PKTHREAD Thread, KPROCESSOR_MODE AlertMode);
 BOOLEAN KeTestAlertThread(KPROCESSOR_MODE AlertMode);
 
 /* ------------------------------------------------------------------ */
+/* I/O manager (kernel/io/, docs/io-manager.md)                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Drivers, device objects and their stacks, IRPs and their stack
+ * locations, completion, cancellation, cancel-safe queues, MDLs and DMA
+ * memory, down to "end of the I/O manager". Names, types and signatures
+ * are the WDK's, in its order where it has one; a structure has the
+ * fields KeLab uses, in NT's order, and says what it leaves out.
+ */
+
+/* ---- counted Unicode strings (ntdef.h in the WDK) ----
+   Names are UTF-16, as NT's are: KeLab is built with -fshort-wchar, so
+   L"\\Device\\Timer0" is an array of 16-bit WCHARs here as on Windows. */
+typedef WCHAR *PWSTR, *PWCH;
+typedef const WCHAR *PCWSTR;
+
+typedef struct _UNICODE_STRING {
+    USHORT Length;        /* bytes, without a terminator */
+    USHORT MaximumLength; /* bytes of Buffer */
+    PWCH Buffer;
+} UNICODE_STRING, *PUNICODE_STRING;
+typedef const UNICODE_STRING *PCUNICODE_STRING;
+
+#define RTL_CONSTANT_STRING(s) {sizeof(s) - sizeof((s)[0]), sizeof(s), (PWCH)(s)}
+
+VOID RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString);
+BOOLEAN RtlEqualUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2,
+                              BOOLEAN CaseInSensitive);
+
+/* ---- status and codes ---- */
+
+typedef struct _IO_STATUS_BLOCK {
+    union {
+        NTSTATUS Status;
+        PVOID Pointer;
+    };
+    ULONG_PTR Information; /* usually the number of bytes transferred */
+} IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
+
+/* A completion routine that lets completion go on returns this. */
+#define STATUS_CONTINUE_COMPLETION STATUS_SUCCESS
+
+/* Object types, the first field of each I/O object. */
+#define IO_TYPE_DEVICE                  0x00000003
+#define IO_TYPE_DRIVER                  0x00000004
+#define IO_TYPE_FILE                    0x00000005
+#define IO_TYPE_IRP                     0x00000006
+#define IO_TYPE_DEVICE_OBJECT_EXTENSION 0x0000000D
+
+/* Major function codes: which entry of a driver's MajorFunction table an
+   IRP goes to. */
+#define IRP_MJ_CREATE                   0x00
+#define IRP_MJ_CREATE_NAMED_PIPE        0x01
+#define IRP_MJ_CLOSE                    0x02
+#define IRP_MJ_READ                     0x03
+#define IRP_MJ_WRITE                    0x04
+#define IRP_MJ_QUERY_INFORMATION        0x05
+#define IRP_MJ_SET_INFORMATION          0x06
+#define IRP_MJ_QUERY_EA                 0x07
+#define IRP_MJ_SET_EA                   0x08
+#define IRP_MJ_FLUSH_BUFFERS            0x09
+#define IRP_MJ_QUERY_VOLUME_INFORMATION 0x0a
+#define IRP_MJ_SET_VOLUME_INFORMATION   0x0b
+#define IRP_MJ_DIRECTORY_CONTROL        0x0c
+#define IRP_MJ_FILE_SYSTEM_CONTROL      0x0d
+#define IRP_MJ_DEVICE_CONTROL           0x0e
+#define IRP_MJ_INTERNAL_DEVICE_CONTROL  0x0f
+#define IRP_MJ_SHUTDOWN                 0x10
+#define IRP_MJ_LOCK_CONTROL             0x11
+#define IRP_MJ_CLEANUP                  0x12
+#define IRP_MJ_CREATE_MAILSLOT          0x13
+#define IRP_MJ_QUERY_SECURITY           0x14
+#define IRP_MJ_SET_SECURITY             0x15
+#define IRP_MJ_POWER                    0x16
+#define IRP_MJ_SYSTEM_CONTROL           0x17
+#define IRP_MJ_DEVICE_CHANGE            0x18
+#define IRP_MJ_QUERY_QUOTA              0x19
+#define IRP_MJ_SET_QUOTA                0x1a
+#define IRP_MJ_PNP                      0x1b
+#define IRP_MJ_MAXIMUM_FUNCTION         0x1b
+
+/* Device types (FILE_DEVICE_*); 0x8000 and above are for vendors. */
+typedef ULONG DEVICE_TYPE;
+#define FILE_DEVICE_UNKNOWN 0x00000022
+
+/* I/O control codes: device type, access, function and buffering method
+   in one ULONG. The method says how the I/O manager hands the buffers to
+   the driver (METHOD_BUFFERED: a copy in SystemBuffer; the DIRECT ones:
+   an MDL for the output buffer; NEITHER: the caller's pointers). */
+#define CTL_CODE(DeviceType, Function, Method, Access)                                             \
+    (((ULONG)(DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+#define DEVICE_TYPE_FROM_CTL_CODE(ctrlCode) (((ULONG)((ctrlCode) & 0xffff0000)) >> 16)
+#define METHOD_FROM_CTL_CODE(ctrlCode)      ((ULONG)((ctrlCode) & 3))
+#define METHOD_BUFFERED   0
+#define METHOD_IN_DIRECT  1
+#define METHOD_OUT_DIRECT 2
+#define METHOD_NEITHER    3
+#define FILE_ANY_ACCESS   0
+#define FILE_READ_ACCESS  0x0001
+#define FILE_WRITE_ACCESS 0x0002
+
+/* ---- MDLs: the physical pages behind a buffer, for hardware ---- */
+
+typedef ULONG_PTR PFN_NUMBER, *PPFN_NUMBER;
+
+/* An MDL is followed by one PFN_NUMBER per page the buffer spans. */
+typedef struct _MDL {
+    struct _MDL *Next; /* an IRP's chain of MDLs */
+    CSHORT Size;       /* of the MDL and its page array */
+    CSHORT MdlFlags;
+    struct _EPROCESS *Process; /* always NULL: KeLab has one address space */
+    PVOID MappedSystemVa;      /* where the buffer is mapped, once it is */
+    PVOID StartVa;             /* the page the buffer starts in */
+    ULONG ByteCount;
+    ULONG ByteOffset;          /* of the buffer in its first page */
+} MDL, *PMDL;
+
+#define MDL_MAPPED_TO_SYSTEM_VA     0x0001
+#define MDL_SOURCE_IS_NONPAGED_POOL 0x0004
+#define MDL_PARTIAL                 0x0010
+
+typedef enum _MM_PAGE_PRIORITY {
+    LowPagePriority,
+    NormalPagePriority = 16,
+    HighPagePriority = 32
+} MM_PAGE_PRIORITY;
+
+#define ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Size)                                                   \
+    ((ULONG)((((ULONG_PTR)(Size)) >> PAGE_SHIFT) +                                                 \
+             ((BYTE_OFFSET(Va) + BYTE_OFFSET(Size) + PAGE_SIZE - 1) >> PAGE_SHIFT)))
+#define MmGetMdlPfnArray(Mdl)       ((PPFN_NUMBER)((Mdl) + 1))
+#define MmGetMdlVirtualAddress(Mdl) ((PVOID)((PCHAR)((Mdl)->StartVa) + (Mdl)->ByteOffset))
+#define MmGetMdlByteCount(Mdl)      ((Mdl)->ByteCount)
+#define MmGetMdlByteOffset(Mdl)     ((Mdl)->ByteOffset)
+#define MmInitializeMdl(MemoryDescriptorList, BaseVa, Length)                                      \
+    do {                                                                                           \
+        (MemoryDescriptorList)->Next = NULL;                                                       \
+        (MemoryDescriptorList)->Size =                                                             \
+            (CSHORT)(sizeof(MDL) +                                                                 \
+                     sizeof(PFN_NUMBER) * ADDRESS_AND_SIZE_TO_SPAN_PAGES((BaseVa), (Length)));     \
+        (MemoryDescriptorList)->MdlFlags = 0;                                                      \
+        (MemoryDescriptorList)->Process = NULL;                                                    \
+        (MemoryDescriptorList)->MappedSystemVa = NULL;                                             \
+        (MemoryDescriptorList)->StartVa = PAGE_ALIGN(BaseVa);                                      \
+        (MemoryDescriptorList)->ByteCount = (ULONG)(Length);                                       \
+        (MemoryDescriptorList)->ByteOffset = BYTE_OFFSET(BaseVa);                                  \
+    } while (0)
+
+SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length);
+/* Fills the page array of an MDL for resident memory (pool, stacks,
+   contiguous memory: all of KeLab's kernel memory is resident). */
+VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList);
+/* Maps the pages of an MDL into system space (RequestedAddress must be
+   NULL, AccessMode KernelMode); returns NULL on failure unless
+   BugCheckOnFailure. */
+PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode,
+                                   MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress,
+                                   ULONG BugCheckOnFailure, ULONG Priority);
+VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList);
+PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress);
+
+/* The buffer of an MDL in system space, mapping it if it is not yet. */
+static inline PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority)
+{
+    if (Mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
+        return Mdl->MappedSystemVa;
+    return MmMapLockedPagesSpecifyCache(Mdl, KernelMode, MmCached, NULL, FALSE, Priority);
+}
+
+/* Physically contiguous memory for DMA, between the two addresses, never
+   crossing a multiple of BoundaryAddressMultiple (0: no boundary). */
+PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T NumberOfBytes,
+                                             PHYSICAL_ADDRESS LowestAcceptableAddress,
+                                             PHYSICAL_ADDRESS HighestAcceptableAddress,
+                                             PHYSICAL_ADDRESS BoundaryAddressMultiple,
+                                             MEMORY_CACHING_TYPE CacheType);
+PVOID MmAllocateContiguousMemory(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS HighestAcceptableAddress);
+VOID MmFreeContiguousMemory(PVOID BaseAddress);
+VOID MmFreeContiguousMemorySpecifyCache(PVOID BaseAddress, SIZE_T NumberOfBytes,
+                                        MEMORY_CACHING_TYPE CacheType);
+
+/* ---- drivers, devices and files ---- */
+
+struct _DRIVER_OBJECT;
+struct _DEVICE_OBJECT;
+struct _IRP;
+struct _IO_CSQ;
+
+/* DriverEntry. KeLab has no registry: RegistryPath is NULL, as it is for
+   a driver NT creates with IoCreateDriver. */
+typedef NTSTATUS DRIVER_INITIALIZE(struct _DRIVER_OBJECT *DriverObject,
+                                   PUNICODE_STRING RegistryPath);
+typedef DRIVER_INITIALIZE *PDRIVER_INITIALIZE;
+typedef NTSTATUS DRIVER_ADD_DEVICE(struct _DRIVER_OBJECT *DriverObject,
+                                   struct _DEVICE_OBJECT *PhysicalDeviceObject);
+typedef DRIVER_ADD_DEVICE *PDRIVER_ADD_DEVICE;
+typedef VOID DRIVER_UNLOAD(struct _DRIVER_OBJECT *DriverObject);
+typedef DRIVER_UNLOAD *PDRIVER_UNLOAD;
+typedef NTSTATUS DRIVER_DISPATCH(struct _DEVICE_OBJECT *DeviceObject, struct _IRP *Irp);
+typedef DRIVER_DISPATCH *PDRIVER_DISPATCH;
+/* Called with the cancel spin lock held (Irp->CancelIrql is the IRQL to
+   release it to); the routine releases it. */
+typedef VOID DRIVER_CANCEL(struct _DEVICE_OBJECT *DeviceObject, struct _IRP *Irp);
+typedef DRIVER_CANCEL *PDRIVER_CANCEL;
+typedef NTSTATUS IO_COMPLETION_ROUTINE(struct _DEVICE_OBJECT *DeviceObject, struct _IRP *Irp,
+                                       PVOID Context);
+typedef IO_COMPLETION_ROUTINE *PIO_COMPLETION_ROUTINE;
+
+typedef struct _DRIVER_EXTENSION {
+    struct _DRIVER_OBJECT *DriverObject;
+    PDRIVER_ADD_DEVICE AddDevice;
+} DRIVER_EXTENSION, *PDRIVER_EXTENSION;
+
+/* (NT's also has flags, the image's address and size, fast I/O and StartIo.) */
+typedef struct _DRIVER_OBJECT {
+    CSHORT Type; /* IO_TYPE_DRIVER */
+    CSHORT Size;
+    struct _DEVICE_OBJECT *DeviceObject; /* its devices, linked by NextDevice */
+    PDRIVER_EXTENSION DriverExtension;
+    UNICODE_STRING DriverName; /* \Driver\... */
+    PDRIVER_INITIALIZE DriverInit;
+    PDRIVER_UNLOAD DriverUnload;
+    PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
+} DRIVER_OBJECT, *PDRIVER_OBJECT;
+
+/* The public head of a device's extension that belongs to the I/O manager. */
+typedef struct _DEVOBJ_EXTENSION {
+    CSHORT Type; /* IO_TYPE_DEVICE_OBJECT_EXTENSION */
+    USHORT Size;
+    struct _DEVICE_OBJECT *DeviceObject;
+} DEVOBJ_EXTENSION, *PDEVOBJ_EXTENSION;
+
+/* (NT's also has a device queue and DPC for StartIo, a timer, the VPB of
+   a mounted volume, alignment and a security descriptor.) */
+typedef struct _DEVICE_OBJECT {
+    CSHORT Type; /* IO_TYPE_DEVICE */
+    USHORT Size;
+    LONG ReferenceCount; /* file objects open on it */
+    struct _DRIVER_OBJECT *DriverObject;
+    struct _DEVICE_OBJECT *NextDevice;     /* the driver's next device */
+    struct _DEVICE_OBJECT *AttachedDevice; /* the device attached above, if any */
+    ULONG Flags;                           /* DO_* */
+    ULONG Characteristics;                 /* FILE_* characteristics */
+    PVOID DeviceExtension;                 /* the driver's, of the size it asked for */
+    DEVICE_TYPE DeviceType;
+    CCHAR StackSize; /* stack locations an IRP needs to go down from here */
+    PDEVOBJ_EXTENSION DeviceObjectExtension;
+} DEVICE_OBJECT, *PDEVICE_OBJECT;
+
+#define DO_BUFFERED_IO         0x00000004 /* reads and writes get a SystemBuffer copy */
+#define DO_EXCLUSIVE           0x00000008
+#define DO_DIRECT_IO           0x00000010 /* reads and writes get an MDL */
+#define DO_DEVICE_INITIALIZING 0x00000080 /* cannot be opened until the driver clears it */
+
+/* An open device. (KeLab has no file systems: this is all of it.) */
+typedef struct _FILE_OBJECT {
+    CSHORT Type; /* IO_TYPE_FILE */
+    CSHORT Size;
+    PDEVICE_OBJECT DeviceObject;
+} FILE_OBJECT, *PFILE_OBJECT;
+
+/* DeviceName: \Device\Name, or NULL (unnamed). The device starts with
+   DO_DEVICE_INITIALIZING set: a DriverEntry's devices are cleared of it
+   when DriverEntry returns; AddDevice must clear it itself. */
+NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
+                        PUNICODE_STRING DeviceName, DEVICE_TYPE DeviceType,
+                        ULONG DeviceCharacteristics, BOOLEAN Exclusive,
+                        PDEVICE_OBJECT *DeviceObject);
+VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject);
+/* Puts SourceDevice on top of the stack TargetDevice is in; returns the
+   device it now sits on (the one to pass IRPs to), or NULL. */
+PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice,
+                                           PDEVICE_OBJECT TargetDevice);
+/* Detaches whatever is attached above TargetDevice. */
+VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice);
+/* The top of DeviceObject's stack, with a reference (ObDereferenceObject). */
+PDEVICE_OBJECT IoGetAttachedDeviceReference(PDEVICE_OBJECT DeviceObject);
+/* Opens the named device: *FileObject (referenced: ObDereferenceObject it
+   when done) keeps it open, *DeviceObject is the top of its stack, where
+   IRPs for it go. */
+NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess,
+                                  PFILE_OBJECT *FileObject, PDEVICE_OBJECT *DeviceObject);
+
+/* ---- IRPs ---- */
+
+#define POINTER_ALIGNMENT __attribute__((aligned(8)))
+
+/* One driver's view of an IRP: what to do, and, in the location below
+   it, the completion routine the driver above it set. */
+typedef struct _IO_STACK_LOCATION {
+    UCHAR MajorFunction; /* IRP_MJ_* */
+    UCHAR MinorFunction;
+    UCHAR Flags;
+    UCHAR Control; /* SL_* */
+    union {
+        struct {
+            ULONG Length;
+            ULONG POINTER_ALIGNMENT Key;
+            ULONG Flags;
+            LARGE_INTEGER ByteOffset;
+        } Read;
+        struct {
+            ULONG Length;
+            ULONG POINTER_ALIGNMENT Key;
+            ULONG Flags;
+            LARGE_INTEGER ByteOffset;
+        } Write;
+        struct {
+            ULONG OutputBufferLength;
+            ULONG POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT IoControlCode;
+            PVOID Type3InputBuffer;
+        } DeviceIoControl;
+        struct {
+            PVOID Argument1;
+            PVOID Argument2;
+            PVOID Argument3;
+            PVOID Argument4;
+        } Others;
+    } Parameters;
+    PDEVICE_OBJECT DeviceObject; /* the device this location was sent to */
+    PFILE_OBJECT FileObject;
+    PIO_COMPLETION_ROUTINE CompletionRoutine;
+    PVOID Context;
+} IO_STACK_LOCATION, *PIO_STACK_LOCATION;
+
+#define SL_PENDING_RETURNED  0x01
+#define SL_INVOKE_ON_CANCEL  0x20
+#define SL_INVOKE_ON_SUCCESS 0x40
+#define SL_INVOKE_ON_ERROR   0x80
+
+/* The I/O request packet. Its stack locations follow it in memory; the
+   driver that gets the IRP first uses the last one, and each IoCallDriver
+   moves one location down. (NT's also has user-mode APC parameters,
+   associated IRPs and a file object of origin.) */
+typedef struct _IRP {
+    CSHORT Type; /* IO_TYPE_IRP */
+    USHORT Size;
+    PMDL MdlAddress; /* direct I/O: the buffer's MDL */
+    ULONG Flags;     /* IRP_* */
+    union {
+        PVOID SystemBuffer; /* buffered I/O: the I/O manager's copy */
+    } AssociatedIrp;
+    IO_STATUS_BLOCK IoStatus; /* the result, set before IoCompleteRequest */
+    KPROCESSOR_MODE RequestorMode;
+    BOOLEAN PendingReturned; /* during completion: the driver below returned STATUS_PENDING */
+    CHAR StackCount;
+    CHAR CurrentLocation; /* StackCount + 1 before the first IoCallDriver */
+    BOOLEAN Cancel;       /* IoCancelIrp has been called */
+    KIRQL CancelIrql;     /* for a cancel routine: the IRQL to release the cancel lock to */
+    PIO_STATUS_BLOCK UserIosb; /* a thread's IRP: filled in when it completes */
+    PKEVENT UserEvent;         /* a thread's IRP: set when it completes */
+    PDRIVER_CANCEL volatile CancelRoutine;
+    PVOID UserBuffer; /* the caller's output buffer */
+    union {
+        struct {
+            PVOID DriverContext[4]; /* the current owner's to use */
+            PETHREAD Thread;        /* the thread whose request it is, or NULL */
+            struct {
+                LIST_ENTRY ListEntry; /* the current owner's to queue it with */
+                struct _IO_STACK_LOCATION *CurrentStackLocation;
+            };
+        } Overlay;
+        KAPC Apc; /* completion to the issuing thread: used once the stack is done */
+    } Tail;
+} IRP, *PIRP;
+
+#define IRP_BUFFERED_IO       0x00000010
+#define IRP_DEALLOCATE_BUFFER 0x00000020
+#define IRP_INPUT_OPERATION   0x00000040 /* the buffered data flows back to the caller */
+
+PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota);
+VOID IoFreeIrp(PIRP Irp);
+
+/* Sends Irp to DeviceObject: moves to the next stack location and calls
+   the driver's dispatch routine for its major function. Running out of
+   locations is NO_MORE_IRP_STACK_LOCATIONS (0x35). */
+NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+#define IoCallDriver(a, b) IofCallDriver(a, b)
+/* Completes Irp: runs the completion routines from the bottom of the
+   stack up, stopping at one that returns STATUS_MORE_PROCESSING_REQUIRED,
+   then hands a thread's IRP back to its thread (a kernel APC, with
+   PriorityBoost). Completing it twice is MULTIPLE_IRP_COMPLETE_REQUESTS
+   (0x44); above DISPATCH_LEVEL it is DRIVER_VERIFIER_IOMANAGER_VIOLATION
+   (0xC9, 0xE). */
+VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost);
+#define IoCompleteRequest(a, b) IofCompleteRequest(a, b)
+
+static inline PIO_STACK_LOCATION IoGetCurrentIrpStackLocation(PIRP Irp)
+{
+    return Irp->Tail.Overlay.CurrentStackLocation;
+}
+
+static inline PIO_STACK_LOCATION IoGetNextIrpStackLocation(PIRP Irp)
+{
+    return Irp->Tail.Overlay.CurrentStackLocation - 1;
+}
+
+/* The next driver gets the same request; the completion routine fields
+   are not copied (they are this driver's to set). */
+static inline VOID IoCopyCurrentIrpStackLocationToNext(PIRP Irp)
+{
+    PIO_STACK_LOCATION current = IoGetCurrentIrpStackLocation(Irp);
+    PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(Irp);
+    RtlCopyMemory(next, current, FIELD_OFFSET(IO_STACK_LOCATION, CompletionRoutine));
+    next->Control = 0;
+}
+
+/* The next driver gets this driver's own location: for a driver that
+   passes the IRP on and does not want to see it again. */
+static inline VOID IoSkipCurrentIrpStackLocation(PIRP Irp)
+{
+    Irp->CurrentLocation++;
+    Irp->Tail.Overlay.CurrentStackLocation++;
+}
+
+static inline VOID IoSetCompletionRoutine(PIRP Irp, PIO_COMPLETION_ROUTINE CompletionRoutine,
+                                          PVOID Context, BOOLEAN InvokeOnSuccess,
+                                          BOOLEAN InvokeOnError, BOOLEAN InvokeOnCancel)
+{
+    PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(Irp);
+    next->CompletionRoutine = CompletionRoutine;
+    next->Context = Context;
+    next->Control = 0;
+    if (InvokeOnSuccess)
+        next->Control |= SL_INVOKE_ON_SUCCESS;
+    if (InvokeOnError)
+        next->Control |= SL_INVOKE_ON_ERROR;
+    if (InvokeOnCancel)
+        next->Control |= SL_INVOKE_ON_CANCEL;
+}
+
+/* A dispatch routine that returns STATUS_PENDING marks the IRP first. */
+static inline VOID IoMarkIrpPending(PIRP Irp)
+{
+    IoGetCurrentIrpStackLocation(Irp)->Control |= SL_PENDING_RETURNED;
+}
+
+/* IRPs the I/O manager builds for a thread. A synchronous one sets Event
+   and fills IoStatusBlock when it completes (the caller waits on Event if
+   IoCallDriver returned STATUS_PENDING); an asynchronous one is usually
+   given a completion routine that frees it. Buffers follow the device's
+   DO_BUFFERED_IO / DO_DIRECT_IO, or the control code's method. */
+PIRP IoBuildSynchronousFsdRequest(ULONG MajorFunction, PDEVICE_OBJECT DeviceObject, PVOID Buffer,
+                                  ULONG Length, PLARGE_INTEGER StartingOffset, PKEVENT Event,
+                                  PIO_STATUS_BLOCK IoStatusBlock);
+PIRP IoBuildAsynchronousFsdRequest(ULONG MajorFunction, PDEVICE_OBJECT DeviceObject,
+                                   PVOID Buffer, ULONG Length, PLARGE_INTEGER StartingOffset,
+                                   PIO_STATUS_BLOCK IoStatusBlock);
+PIRP IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject,
+                                   PVOID InputBuffer, ULONG InputBufferLength,
+                                   PVOID OutputBuffer, ULONG OutputBufferLength,
+                                   BOOLEAN InternalDeviceIoControl, PKEVENT Event,
+                                   PIO_STATUS_BLOCK IoStatusBlock);
+
+/* An MDL for VirtualAddress; with Irp, it becomes the IRP's MdlAddress
+   (or is chained after it, if SecondaryBuffer). */
+PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
+                   BOOLEAN ChargeQuota, PIRP Irp);
+VOID IoFreeMdl(PMDL Mdl);
+/* TargetMdl describes part of SourceMdl's buffer. */
+VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length);
+
+/* ---- cancellation ---- */
+
+/* Sets the IRP's cancel routine (NULL: not cancelable) and returns the
+   previous one, atomically: whoever gets a non-NULL routine back owns the
+   right to cancel. */
+static inline PDRIVER_CANCEL IoSetCancelRoutine(PIRP Irp, PDRIVER_CANCEL CancelRoutine)
+{
+    return __atomic_exchange_n(&Irp->CancelRoutine, CancelRoutine, __ATOMIC_SEQ_CST);
+}
+
+/* Sets Irp->Cancel and calls its cancel routine, if it has one (then
+   returns TRUE). */
+BOOLEAN IoCancelIrp(PIRP Irp);
+/* The one system-wide cancel spin lock, held while cancel routines start. */
+VOID IoAcquireCancelSpinLock(PKIRQL Irql);
+VOID IoReleaseCancelSpinLock(KIRQL Irql);
+
+/* Cancel-safe queues: the driver supplies the queue and its lock; the
+   I/O manager does the cancel logic, so an IRP is never both cancelled
+   and taken off the queue. */
+typedef VOID IO_CSQ_INSERT_IRP(struct _IO_CSQ *Csq, PIRP Irp);
+typedef IO_CSQ_INSERT_IRP *PIO_CSQ_INSERT_IRP;
+typedef VOID IO_CSQ_REMOVE_IRP(struct _IO_CSQ *Csq, PIRP Irp);
+typedef IO_CSQ_REMOVE_IRP *PIO_CSQ_REMOVE_IRP;
+/* The IRP after Irp (the first if NULL) that PeekContext selects, or NULL. */
+typedef PIRP IO_CSQ_PEEK_NEXT_IRP(struct _IO_CSQ *Csq, PIRP Irp, PVOID PeekContext);
+typedef IO_CSQ_PEEK_NEXT_IRP *PIO_CSQ_PEEK_NEXT_IRP;
+typedef VOID IO_CSQ_ACQUIRE_LOCK(struct _IO_CSQ *Csq, PKIRQL Irql);
+typedef IO_CSQ_ACQUIRE_LOCK *PIO_CSQ_ACQUIRE_LOCK;
+typedef VOID IO_CSQ_RELEASE_LOCK(struct _IO_CSQ *Csq, KIRQL Irql);
+typedef IO_CSQ_RELEASE_LOCK *PIO_CSQ_RELEASE_LOCK;
+typedef VOID IO_CSQ_COMPLETE_CANCELED_IRP(struct _IO_CSQ *Csq, PIRP Irp);
+typedef IO_CSQ_COMPLETE_CANCELED_IRP *PIO_CSQ_COMPLETE_CANCELED_IRP;
+
+#define IO_TYPE_CSQ_IRP_CONTEXT 1
+#define IO_TYPE_CSQ             2
+
+typedef struct _IO_CSQ {
+    ULONG Type; /* IO_TYPE_CSQ */
+    PIO_CSQ_INSERT_IRP CsqInsertIrp;
+    PIO_CSQ_REMOVE_IRP CsqRemoveIrp;
+    PIO_CSQ_PEEK_NEXT_IRP CsqPeekNextIrp;
+    PIO_CSQ_ACQUIRE_LOCK CsqAcquireLock;
+    PIO_CSQ_RELEASE_LOCK CsqReleaseLock;
+    PIO_CSQ_COMPLETE_CANCELED_IRP CsqCompleteCanceledIrp;
+    PVOID ReservePointer;
+} IO_CSQ, *PIO_CSQ;
+
+/* Lets the inserter find its IRP again (IoCsqRemoveIrp). */
+typedef struct _IO_CSQ_IRP_CONTEXT {
+    ULONG Type; /* IO_TYPE_CSQ_IRP_CONTEXT */
+    PIRP Irp;   /* NULL once the IRP has left the queue */
+    PIO_CSQ Csq;
+} IO_CSQ_IRP_CONTEXT, *PIO_CSQ_IRP_CONTEXT;
+
+NTSTATUS IoCsqInitialize(PIO_CSQ Csq, PIO_CSQ_INSERT_IRP CsqInsertIrp,
+                         PIO_CSQ_REMOVE_IRP CsqRemoveIrp, PIO_CSQ_PEEK_NEXT_IRP CsqPeekNextIrp,
+                         PIO_CSQ_ACQUIRE_LOCK CsqAcquireLock,
+                         PIO_CSQ_RELEASE_LOCK CsqReleaseLock,
+                         PIO_CSQ_COMPLETE_CANCELED_IRP CsqCompleteCanceledIrp);
+/* Marks Irp pending and queues it, cancelable; Context may be NULL. */
+VOID IoCsqInsertIrp(PIO_CSQ Csq, PIRP Irp, PIO_CSQ_IRP_CONTEXT Context);
+/* The first queued IRP PeekContext selects, no longer cancelable; or NULL. */
+PIRP IoCsqRemoveNextIrp(PIO_CSQ Csq, PVOID PeekContext);
+/* The IRP Context was inserted with, if it is still queued; or NULL. */
+PIRP IoCsqRemoveIrp(PIO_CSQ Csq, PIO_CSQ_IRP_CONTEXT Context);
+
+/* ---- end of the I/O manager ---- */
+
+/* ------------------------------------------------------------------ */
 /* Bug checks and debug output                                          */
 /* ------------------------------------------------------------------ */
 

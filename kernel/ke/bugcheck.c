@@ -87,6 +87,20 @@ static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
      "A stack buffer overrun overwrote the stack cookie of a function (P1 0 = /GS check)."},
     {PHASE0_INITIALIZATION_FAILED, "PHASE0_INITIALIZATION_FAILED",
      "The kernel could not start: a boot step failed (P1 which step)."},
+    {INCONSISTENT_IRP, "INCONSISTENT_IRP",
+     "An IRP with no thread to return to was completed past its top: a driver's own IRP "
+     "(IoAllocateIrp) needs a completion routine that returns STATUS_MORE_PROCESSING_REQUIRED "
+     "(P1 the IRP)."},
+    {NO_MORE_IRP_STACK_LOCATIONS, "NO_MORE_IRP_STACK_LOCATIONS",
+     "IoCallDriver found no stack location left: the IRP was allocated with fewer than the "
+     "target device's StackSize (P1 the IRP)."},
+    {MULTIPLE_IRP_COMPLETE_REQUESTS, "MULTIPLE_IRP_COMPLETE_REQUESTS",
+     "An IRP that was already completed was completed again: two drivers each believed they "
+     "owned it (P1 the IRP, P2 the second completer)."},
+    {DRIVER_VERIFIER_IOMANAGER_VIOLATION, "DRIVER_VERIFIER_IOMANAGER_VIOLATION",
+     "A driver broke an I/O rule (P1 which: 0x1 IoFreeIrp of a non-IRP, 0x5 a dispatch routine "
+     "changed IRQL, 0x6 completed with STATUS_PENDING, 0x7 completed while cancelable, 0xE "
+     "completed above DISPATCH_LEVEL, 0x10 IoCallDriver above DISPATCH_LEVEL)."},
 };
 
 volatile BOOLEAN KiBugCheckActive; /* set once, by the first processor to crash */

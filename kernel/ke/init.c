@@ -15,6 +15,7 @@
 #include "ktest.h"
 #include "kbench.h"
 #include "ps.h"
+#include "io.h"
 
 static KPCR KiBootPcr;
 static UCHAR KiBootIstStacks[KI_IST_COUNT][KI_IST_STACK_SIZE] __attribute__((aligned(16)));
@@ -100,6 +101,7 @@ static VOID KiSystemStartupOnKernelStack(VOID)
     KiStartProcessors();             /* every other processor ACPI lists */
     HalStartSerialInput();           /* console input by interrupt */
     MiInitializePageable();          /* pageable sections; kelab.verifier=irql */
+    IoInitSystem();                  /* the I/O manager; each built-in driver's DriverEntry */
     KiPrintBanner();
     switch (KeBootMode) {
     case KiBootTest:

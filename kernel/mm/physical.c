@@ -132,6 +132,38 @@ PFN_NUMBER MiAllocatePhysicalPage(VOID)
     return pfn == RTL_BITMAP_NOT_FOUND ? 0 : pfn;
 }
 
+/* DMA buffers (kernel/mm/contiguous.c). A first fit from LowestPfn up,
+   stepping over each run that would cross a boundary; memory for DMA is
+   asked for rarely, so a scan of the bitmap is cheap enough. */
+PFN_NUMBER MiAllocateContiguousPages(ULONG Count, PFN_NUMBER LowestPfn, PFN_NUMBER HighestPfn,
+                                     PFN_NUMBER BoundaryPages)
+{
+    if (Count == 0 || (BoundaryPages != 0 && Count > BoundaryPages))
+        return 0;
+    if (LowestPfn < MI_LOW_RESERVED >> PAGE_SHIFT)
+        LowestPfn = MI_LOW_RESERVED >> PAGE_SHIFT; /* never below 1 MiB, nor page 0 */
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&MiPhysicalLock, &oldIrql);
+    if (HighestPfn >= MiHighestPfn)
+        HighestPfn = MiHighestPfn - 1;
+    PFN_NUMBER found = 0;
+    for (PFN_NUMBER pfn = LowestPfn; pfn + Count - 1 <= HighestPfn && found == 0; pfn++) {
+        PFN_NUMBER next = BoundaryPages ? ALIGN_UP_BY(pfn + 1, BoundaryPages) : pfn + Count;
+        if (BoundaryPages != 0 && pfn + Count > next) {
+            pfn = next - 1; /* the run would cross: start again at the boundary */
+            continue;
+        }
+        if (RtlAreBitsClear(&MiPhysicalBitmap, (ULONG)pfn, Count))
+            found = pfn;
+    }
+    if (found != 0) {
+        RtlSetBits(&MiPhysicalBitmap, (ULONG)found, Count);
+        MiFreePages -= Count;
+    }
+    KeReleaseSpinLock(&MiPhysicalLock, oldIrql);
+    return found;
+}
+
 VOID MiFreePhysicalPage(PFN_NUMBER Pfn)
 {
     KIRQL oldIrql;
