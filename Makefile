@@ -13,7 +13,7 @@ QEMUEXTRA ?=          # extra QEMU arguments for run/debug
 DONGLE    ?= modem    # far end of the HSI dongle for run: loopback echo modem link, or none
 T         ?=          # test filter: globs on suite.case, comma-separated (T=pool.*)
 TEST_CPUS ?= 1,2,4    # the processor counts make test runs every kernel test with
-BENCH_CPUS ?= 1,2,4   # the processor counts make bench runs the in-kernel benchmarks with
+BENCH_CPUS ?= 1,2,4,8 # the processor counts make bench runs the in-kernel benchmarks with
 JOBS      ?= 2        # QEMU instances make test runs at once
 WERROR    ?= 1        # 0 to build with a compiler whose new warnings you cannot fix
 FUZZ_SECONDS ?= 30    # how long make fuzz runs each fuzzer
