@@ -86,10 +86,13 @@ static void flush_events(struct dongle *d)
         d->port->interrupt(d->ctx, HSI_EP_EVENTS, buf, n);
 }
 
+/* Events go out before the bulk answers of the same pass: a line that
+ * changed (CAWAKE up, say) changed before the data it let through. */
 static void settle(struct dongle *d)
 {
     for (int pass = 0; pass < 8; pass++) {
         link_run(&d->link, d->now);
+        flush_events(d);
         if (!bulk_service(d))
             break;
     }

@@ -52,9 +52,20 @@ static const struct hsi_rx_config default_rx = {
 
 /* --- Lines ------------------------------------------------------------ */
 
-uint16_t link_ca_ready(const struct hsi_link *l)
+/* The channels the modem can receive on now. */
+static uint16_t modem_ready(const struct hsi_link *l)
 {
     return l->active->ready & ~l->fault_unready & channel_mask(l->tx.channels);
+}
+
+uint16_t link_ca_ready(const struct hsi_link *l)
+{
+    uint16_t mask = modem_ready(l);
+
+    for (unsigned ch = 0; ch < HSI_MAX_CHANNELS; ch++)
+        if (l->txq[ch].bytes >= TX_CREDIT_BYTES)
+            mask &= (uint16_t)~bit(ch);
+    return mask;
 }
 
 /* ACREADY toward the modem: the AP's mask, limited to configured channels
@@ -473,7 +484,7 @@ static void check_timeouts(struct hsi_link *l, uint64_t now)
 
 bool link_tx_room(const struct hsi_link *l, uint8_t ch, uint32_t len)
 {
-    return l->txq[ch].bytes == 0 || l->txq[ch].bytes + len <= TX_FIFO_BYTES;
+    return l->txq[ch].bytes + len <= TX_QUEUE_MAX;
 }
 
 void link_tx_push(struct hsi_link *l, struct frag *f)
@@ -483,7 +494,7 @@ void link_tx_push(struct hsi_link *l, struct frag *f)
 
 static int ac_pick(struct hsi_link *l)
 {
-    uint16_t ready = link_ca_ready(l);
+    uint16_t ready = modem_ready(l);
 
     for (unsigned i = 0; i < HSI_MAX_CHANNELS; i++) {
         unsigned ch =
@@ -593,7 +604,7 @@ void link_run(struct hsi_link *l, uint64_t now)
 uint64_t link_deadline(const struct hsi_link *l)
 {
     uint64_t d = NEVER;
-    uint16_t ca_ready = link_ca_ready(l), ac_ready = link_ac_ready(l);
+    uint16_t ca_ready = modem_ready(l), ac_ready = link_ac_ready(l);
 
     if (l->acwake)
         for (unsigned ch = 0; ch < HSI_MAX_CHANNELS; ch++)

@@ -29,10 +29,15 @@
 #include "pacer.h"
 #include "stats.h"
 
-#define TX_FIFO_BYTES (128u * 1024) /* per channel, AP to modem */
-#define RX_FIFO_BYTES (128u * 1024) /* per channel, modem to AP (GET_INFO) */
-#define MAX_MSG_BYTES (8u * 1024 * 1024)
-#define WAKE_IDLE_NS  (5 * NS_PER_MS) /* autowake drops CAWAKE after this */
+/* Per channel, AP to modem: the AP has CAREADY credit while the queue
+ * holds less than TX_CREDIT_BYTES; bulk OUT is held (NAKed) only when it
+ * would pass TX_QUEUE_MAX, which transfers still in flight when the credit
+ * went (up to 16 of 64 KiB) cannot reach. */
+#define TX_CREDIT_BYTES (64u * 1024)
+#define TX_QUEUE_MAX    (1024u * 1024 + TX_CREDIT_BYTES)
+#define RX_FIFO_BYTES   (128u * 1024) /* per channel, modem to AP (GET_INFO) */
+#define MAX_MSG_BYTES   (8u * 1024 * 1024)
+#define WAKE_IDLE_NS    (5 * NS_PER_MS) /* autowake drops CAWAKE after this */
 
 struct hsi_link {
     struct events *ev;
@@ -95,7 +100,9 @@ void link_send_break(struct hsi_link *l);
 void link_flush(struct hsi_link *l, bool tx, bool rx);
 void link_set_loopback(struct hsi_link *l, bool on);
 void link_status(const struct hsi_link *l, struct hsi_status *s);
-uint16_t link_ca_ready(const struct hsi_link *l); /* CAREADY as the AP sees it */
+/* CAREADY as the AP sees it: its transmit credit, the modem's CAREADY and
+ * room in the dongle's TX queue. */
+uint16_t link_ca_ready(const struct hsi_link *l);
 uint16_t link_ac_ready(const struct hsi_link *l); /* ACREADY toward the modem */
 
 /* TEST_INJECT faults. */
