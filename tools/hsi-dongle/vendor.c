@@ -60,6 +60,9 @@ static struct ctl_result set_tx_config(struct dongle *d, const struct usb_setup 
         return stall(hsi_err_name(err));
     if (d->link.acwake)
         return stall("ACWAKE is up: the transmitter is configured while idle");
+    for (unsigned ch = c.channels; ch < HSI_MAX_CHANNELS; ch++)
+        if (d->link.txq[ch].head)
+            return stall("data is queued on a channel the new count drops: FLUSH TX first");
     link_set_tx_config(&d->link, &c);
     log_info("tx config: %s, %u channels, %u kbit/s, %s",
              c.mode == HSI_MODE_STREAM ? "stream" : "frame", c.channels, c.kbps,

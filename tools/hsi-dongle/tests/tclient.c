@@ -61,7 +61,7 @@ static void note(struct tc *t, char c)
 /* --- Finding and starting the dongle ------------------------------------ */
 
 /* $HSI_DONGLE, or hsi-dongle-asan beside the tests directory. */
-static void dongle_path(char *out, size_t cap)
+void tc_dongle_path(char *out, size_t cap)
 {
     const char *env = getenv("HSI_DONGLE");
     char self[PATH_MAX - 32];
@@ -84,7 +84,7 @@ static pid_t spawn(struct tc *t, const char *mode, const char *const *extra)
     int argc = 0;
     pid_t pid;
 
-    dongle_path(path, sizeof(path));
+    tc_dongle_path(path, sizeof(path));
     argv[argc++] = path;
     argv[argc++] = "--socket";
     argv[argc++] = t->sock;
@@ -172,6 +172,7 @@ static void on_device_disconnect(void *priv)
 
     t->disconnects++;
     t->attached = false;
+    t->ev_count = 0; /* QEMU drops a gone device's buffered packets too */
     note(t, 'D');
 }
 

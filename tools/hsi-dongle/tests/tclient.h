@@ -108,6 +108,8 @@ struct tc {
     uint64_t rx_bytes;
 };
 
+/* The dongle under test: $HSI_DONGLE, or hsi-dongle-asan beside tests/. */
+void tc_dongle_path(char *out, size_t cap);
 /* Starts `hsi-dongle --socket <tmp> --mode <mode> <extra...>` and connects.
  * NULL (with a KTAP diagnostic) if it does not come up. */
 struct tc *tc_start(const char *mode, const char *const *extra);

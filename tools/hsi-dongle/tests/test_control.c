@@ -106,6 +106,23 @@ static void tx_config(void)
     ktap_check(out(HSI_REQ_SET_WAKE, 0, NULL, 0) == 0 &&
                    out(HSI_REQ_SET_TX_CONFIG, 0, buf, HSI_TX_CONFIG_SIZE) == 0,
                "with ACWAKE down again: accepted");
+    {
+        uint8_t msg[12];
+        struct hsi_msg_hdr h = {3, HSI_MSG_LAST, 0, 4};
+        hsi_msg_hdr_put(msg, &h);
+        memset(msg + 8, 0, 4);
+        tc_done_free(tc_wait(t, tc_bulk_submit(t, HSI_EP_BULK_OUT, msg, 12), TC_TIMEOUT));
+    }
+    c = good;
+    c.channels = 2;
+    hsi_tx_config_put(buf, &c);
+    ktap_check(out(HSI_REQ_SET_TX_CONFIG, 0, buf, HSI_TX_CONFIG_SIZE) == -1,
+               "with data queued on ch 3, 2 channels: STALL");
+    ktap_check(out(HSI_REQ_FLUSH, HSI_FLUSH_TX, NULL, 0) == 0 &&
+                   out(HSI_REQ_SET_TX_CONFIG, 0, buf, HSI_TX_CONFIG_SIZE) == 0,
+               "after FLUSH(TX): accepted");
+    hsi_tx_config_put(buf, &good);
+    ktap_check(out(HSI_REQ_SET_TX_CONFIG, 0, buf, HSI_TX_CONFIG_SIZE) == 0, "back to 4 channels");
 }
 
 static void rx_config(void)
