@@ -300,6 +300,10 @@ void dongle_control(struct dongle *d, uint64_t id, const struct usb_setup *s, co
     if (r.status != USB_OK)
         d->st.stalls++;
     log_control(s, &r);
+    /* What the request itself caused (CONFIG_APPLIED, DONGLE_RESET...) is
+     * posted before its answer, so a driver sees it by the time the
+     * request completes. */
+    flush_events(d);
     d->port->control_done(d->ctx, id, s, r.status, out, r.status == USB_OK ? r.len : 0);
     if (d->replug_pending) {
         d->replug_pending = false;

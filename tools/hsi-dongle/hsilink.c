@@ -87,6 +87,8 @@ static void present_ca_lines(struct hsi_link *l)
     bool wake = l->active->wake;
     uint16_t ready = link_ca_ready(l);
 
+    if (l->quiet)
+        return;
     if (wake != l->cawake_seen) {
         l->cawake_seen = wake;
         events_post(l->ev, wake ? HSI_EV_CAWAKE_HIGH : HSI_EV_CAWAKE_LOW, HSI_EV_CHANNEL_NONE, 0);
@@ -227,9 +229,11 @@ void link_reset(struct hsi_link *l, uint64_t now)
     l->ac_ready_told = UINT32_MAX;
     if (l->active->up)
         events_post(l->ev, HSI_EV_LINK_UP, HSI_EV_CHANNEL_NONE, 0);
+    l->quiet = true;
     l->loop->ops->reset(l->loop, now);
     l->far->ops->reset(l->far, now);
     tell_ac_ready(l);
+    l->quiet = false;
     present_ca_lines(l);
 }
 

@@ -58,7 +58,9 @@ struct hsi_link {
     struct farend *loop;
     struct farend *active;
 
-    /* What the AP has been told, to post events only on change. */
+    /* What the AP has been told, to post events only on change; nothing
+     * is told while `quiet` (a reset, where only the end state counts). */
+    bool quiet;
     bool cawake_seen;
     uint16_t ca_ready_seen;
     uint32_t ac_ready_told; /* effective ACREADY given to the far end */

@@ -172,7 +172,8 @@ static void on_device_disconnect(void *priv)
 
     t->disconnects++;
     t->attached = false;
-    t->ev_count = 0; /* QEMU drops a gone device's buffered packets too */
+    t->ev_count = 0;  /* QEMU drops a gone device's buffered packets too */
+    t->in_target = 0; /* and a driver stops reading from a device that left */
     note(t, 'D');
 }
 
@@ -292,6 +293,8 @@ static void on_interrupt_packet(void *priv, uint64_t id,
         hsi_event_get(data + i * HSI_EVENT_SIZE, &ev);
         if (ev.type == HSI_EV_CAREADY)
             t->credit = ev.arg;
+        if (ev.type == HSI_EV_DONGLE_RESET)
+            t->credit = 0; /* a new start: no credit until CAREADY says so */
         if (t->ev_count == t->ev_cap) {
             struct hsi_event *q = xmalloc(sizeof(*q) * (t->ev_cap ? t->ev_cap * 2 : 64));
             for (unsigned j = 0; j < t->ev_count; j++)
@@ -757,7 +760,13 @@ bool tc_wait_event(struct tc *t, uint8_t type, struct hsi_event *ev, int timeout
 
 void tc_drop_events(struct tc *t)
 {
-    tc_pump(t, 0);
+    unsigned packets;
+
+    /* Whatever is still on its way too: until the socket stays quiet. */
+    do {
+        packets = t->event_packets;
+        tc_pump(t, 10);
+    } while (packets != t->event_packets);
     t->ev_count = 0;
 }
 
