@@ -276,8 +276,6 @@ const char *hsi_err_name(enum hsi_err err)
         return "length not a multiple of 4";
     case HSI_E_OVERRUN:
         return "length past the end of the transfer";
-    case HSI_E_SIZE:
-        return "wrong payload size";
     case HSI_E_RESERVED:
         return "reserved field not zero";
     case HSI_E_MODE:

@@ -159,7 +159,6 @@ enum hsi_err {
     HSI_E_FLAGS,       /* unknown flag, or BREAK with a payload */
     HSI_E_ALIGN,       /* length not a multiple of 4 */
     HSI_E_OVERRUN,     /* length runs past the end of the transfer */
-    HSI_E_SIZE,        /* request payload of the wrong size */
     HSI_E_RESERVED,    /* a reserved field is not zero */
     HSI_E_MODE,        /* mode not stream or frame */
     HSI_E_CHANNELS,    /* channel count outside 1..max */

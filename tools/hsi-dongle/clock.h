@@ -11,7 +11,6 @@
 
 #include <stdint.h>
 
-#define NS_PER_US 1000ull
 #define NS_PER_MS 1000000ull
 #define NS_PER_S  1000000000ull
 #define NEVER     UINT64_MAX /* a deadline that never comes */

@@ -207,7 +207,7 @@ bool dongle_set_configuration(struct dongle *d, uint8_t value)
     return true;
 }
 
-bool dongle_set_interface(struct dongle *d, uint8_t interface, uint8_t alt)
+bool dongle_has_setting(const struct dongle *d, uint8_t interface, uint8_t alt)
 {
     return d->configuration != 0 && interface == HSI_INTERFACE && alt == 0;
 }

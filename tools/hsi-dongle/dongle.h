@@ -77,7 +77,9 @@ void dongle_unplug(struct dongle *d); /* the host is gone: drop every request */
 void dongle_replug(struct dongle *d); /* TEST_INJECT: cancel, then power-on */
 void dongle_usb_reset(struct dongle *d);
 bool dongle_set_configuration(struct dongle *d, uint8_t value);
-bool dongle_set_interface(struct dongle *d, uint8_t interface, uint8_t alt);
+/* Does the configured device have this interface and alternate setting?
+ * (SET_INTERFACE to it succeeds; there is only alt 0, nothing to switch.) */
+bool dongle_has_setting(const struct dongle *d, uint8_t interface, uint8_t alt);
 bool dongle_start_events(struct dongle *d, uint8_t ep);
 void dongle_stop_events(struct dongle *d, uint8_t ep);
 

@@ -58,7 +58,9 @@ static uint16_t modem_ready(const struct hsi_link *l)
     return l->active->ready & ~l->fault_unready & channel_mask(l->tx.channels);
 }
 
-uint16_t link_ca_ready(const struct hsi_link *l)
+/* CAREADY as the AP sees it: its transmit credit, the modem's CAREADY and
+ * room in the dongle's TX queue. */
+static uint16_t link_ca_ready(const struct hsi_link *l)
 {
     uint16_t mask = modem_ready(l);
 
@@ -70,7 +72,7 @@ uint16_t link_ca_ready(const struct hsi_link *l)
 
 /* ACREADY toward the modem: the AP's mask, limited to configured channels
  * with room left in the dongle's receive buffer. */
-uint16_t link_ac_ready(const struct hsi_link *l)
+static uint16_t link_ac_ready(const struct hsi_link *l)
 {
     uint16_t mask = 0;
 
@@ -700,9 +702,4 @@ void link_far_set_up(struct farend *fe, bool up)
 uint64_t link_far_backlog(const struct farend *fe, uint8_t ch)
 {
     return fe->link->caq[ch].bytes;
-}
-
-uint8_t link_far_mode(const struct farend *fe)
-{
-    return fe->link->rx.mode;
 }

@@ -102,10 +102,6 @@ void link_send_break(struct hsi_link *l);
 void link_flush(struct hsi_link *l, bool tx, bool rx);
 void link_set_loopback(struct hsi_link *l, bool on);
 void link_status(const struct hsi_link *l, struct hsi_status *s);
-/* CAREADY as the AP sees it: its transmit credit, the modem's CAREADY and
- * room in the dongle's TX queue. */
-uint16_t link_ca_ready(const struct hsi_link *l);
-uint16_t link_ac_ready(const struct hsi_link *l); /* ACREADY toward the modem */
 
 /* TEST_INJECT faults. */
 void link_fault_break(struct hsi_link *l, uint8_t ch);
@@ -142,6 +138,5 @@ void link_far_set_up(struct farend *fe, bool up);
 /* Bytes this far end has transmitted on a channel that the dongle's
  * receiver has not taken yet: its transmit backlog. */
 uint64_t link_far_backlog(const struct farend *fe, uint8_t ch);
-uint8_t link_far_mode(const struct farend *fe); /* the AP's RX mode */
 
 #endif /* HSILINK_H */

@@ -230,7 +230,7 @@ static void on_get_configuration(void *priv, uint64_t id)
 static void on_set_alt_setting(void *priv, uint64_t id, struct usb_redir_set_alt_setting_header *h)
 {
     struct redir *r = priv;
-    bool ok = dongle_set_interface(r->d, h->interface, h->alt);
+    bool ok = dongle_has_setting(r->d, h->interface, h->alt);
     struct usb_redir_alt_setting_status_header as = {
         .status = ok ? usb_redir_success : usb_redir_stall,
         .interface = h->interface,
@@ -245,7 +245,7 @@ static void on_set_alt_setting(void *priv, uint64_t id, struct usb_redir_set_alt
 static void on_get_alt_setting(void *priv, uint64_t id, struct usb_redir_get_alt_setting_header *h)
 {
     struct redir *r = priv;
-    bool ok = dongle_set_interface(r->d, h->interface, 0); /* it exists: alt 0 */
+    bool ok = dongle_has_setting(r->d, h->interface, 0); /* the only alternate */
     struct usb_redir_alt_setting_status_header as = {
         .status = ok ? usb_redir_success : usb_redir_stall,
         .interface = h->interface,

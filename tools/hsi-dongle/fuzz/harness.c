@@ -244,7 +244,7 @@ static void op_usb(struct rec *r, struct input *in)
         break;
     case 2: {
         uint8_t interface = u8(in);
-        dongle_set_interface(r->d, interface, u8(in));
+        dongle_has_setting(r->d, interface, u8(in));
         break;
     }
     case 3:

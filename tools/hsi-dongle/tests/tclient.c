@@ -261,7 +261,6 @@ static void on_bulk_packet(void *priv, uint64_t id, struct usb_redir_bulk_packet
             if (h->status == usb_redir_success) {
                 rx_transfer(t, data, (uint32_t)data_len);
             } else if (h->status != usb_redir_cancelled) {
-                t->in_stalls++;
                 t->in_target = 0; /* a refused request is not asked again and again */
             }
         } else {

@@ -93,7 +93,7 @@ struct tc {
     uint32_t frag_max; /* largest fragment payload the sender makes */
 
     /* The AP model: receiving. */
-    unsigned in_target, in_outstanding, in_stalls;
+    unsigned in_target, in_outstanding;
     uint64_t in_ids[16]; /* the outstanding bulk IN requests */
     uint32_t in_len;
     uint8_t rx_channels; /* what the AP's parser accepts */
