@@ -4,8 +4,10 @@
 # Starts the dongle, boots a QEMU with no disk but an xHCI controller and
 # the dongle on usb-redir, and checks through the QEMU monitor that the
 # device is attached at high speed, and in the dongle's log that the
-# firmware (SeaBIOS) read its descriptors. Prints KTAP; everything it
-# starts is stopped, and the whole run is bounded (about 40 s at most).
+# firmware (SeaBIOS) read its descriptors. Then the dongle is restarted
+# under the running QEMU, which the guest must see as an unplug and a
+# replug. Prints KTAP; everything it starts is stopped, and the whole run
+# is bounded (about 45 s at most).
 #
 # QEMU 7.2's `info usb` names a usb-redir device by its class string,
 # "USB Redirection Device" (hw/usb/redirect.c), never by the device's
@@ -50,14 +52,30 @@ wait_for() {
 }
 
 log_has() { grep -q -- "$1" "$work/dongle.log"; }
+log_count() { grep -c -- "$1" "$work/dongle.log"; }
 
-# Asks the monitor for `info usb`; the answer accumulates in monitor.out.
-info_usb() {
+start_dongle() {
+    "$dongle" --socket "$work/hsi.sock" --mode modem 2>>"$work/dongle.log" &
+    dongle_pid=$!
+}
+
+# Asks the monitor for `info usb`; monitor.out holds the latest answer.
+ask_usb() {
+    : >"$work/monitor.out"
     echo "info usb" >&"${QEMU[1]}"
     while IFS= read -r -t 0.5 line <&"${QEMU[0]}"; do
         printf '%s\n' "$line" | tr -d '\r' >>"$work/monitor.out"
     done
-    grep -q "Speed 480 Mb/s.*ID: hsi" "$work/monitor.out"
+}
+attached() { ask_usb && grep -q "Speed 480 Mb/s.*ID: hsi" "$work/monitor.out"; }
+detached() { ask_usb && grep -q "ID: hsi" "$work/monitor.out" && ! attached_now; }
+attached_now() { grep -q "Speed 480 Mb/s.*ID: hsi" "$work/monitor.out"; }
+stop_dongle() { # the dongle must exit 0 on SIGTERM and take its socket along
+    kill -TERM "$dongle_pid" 2>/dev/null
+    wait "$dongle_pid"
+    local status=$?
+    dongle_pid=
+    [ $status = 0 ] && [ ! -e "$work/hsi.sock" ]
 }
 
 echo "KTAP version 1"
@@ -67,8 +85,7 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
     exit 0
 fi
 
-"$dongle" --socket "$work/hsi.sock" --mode modem 2>"$work/dongle.log" &
-dongle_pid=$!
+start_dongle
 wait_for 5 test -S "$work/hsi.sock"
 check $? "the dongle listens on its socket"
 
@@ -84,7 +101,7 @@ wait_for 10 log_has "QEMU connected"
 check $? "QEMU connects to the dongle"
 wait_for 5 log_has "device connected: 1209:0001 high speed"
 check $? "the dongle plugs in a 1209:0001 high-speed device"
-wait_for 30 info_usb
+wait_for 30 attached
 check $? "QEMU's info usb: the device is attached at 480 Mb/s"
 diag "$(grep 'ID: hsi' "$work/monitor.out" | tail -1 | sed 's/^ *//')"
 wait_for 30 log_has "GET_DESCRIPTOR(DEVICE 0).*bytes"
@@ -92,19 +109,24 @@ check $? "the firmware reads the device descriptor"
 wait_for 10 log_has "GET_DESCRIPTOR(CONFIGURATION 0).*39 bytes"
 check $? "the firmware reads the whole configuration descriptor"
 
+stop_dongle
+check $? "SIGTERM under a running QEMU: the dongle exits 0, its socket removed"
+wait_for 5 detached
+check $? "QEMU's info usb: the device is unplugged"
+start_dongle
+wait_for 10 eval '[ "$(log_count "QEMU connected")" = 2 ]'
+check $? "a new dongle: QEMU reconnects by itself (reconnect=1)"
+wait_for 10 attached
+check $? "QEMU's info usb: the device is plugged in again, at 480 Mb/s"
+
 echo quit >&"${QEMU[1]}"
 wait_for 10 test ! -e "/proc/$qemu_pid"
 check $? "QEMU quits from its monitor"
 qemu_pid=
-wait_for 5 log_has "QEMU disconnected"
+wait_for 5 eval '[ "$(log_count "QEMU closed the connection")" = 1 ]'
 check $? "the dongle sees QEMU go and waits for it"
-
-kill -TERM "$dongle_pid" 2>/dev/null
-wait "$dongle_pid"
-check $? "the dongle exits 0 on SIGTERM"
-dongle_pid=
-test ! -e "$work/hsi.sock"
-check $? "its socket is removed"
+stop_dongle
+check $? "SIGTERM: the dongle exits 0, its socket removed"
 ! grep -qE "AddressSanitizer|runtime error" "$work/dongle.log"
 check $? "no sanitizer report in the dongle's log"
 if [ $failed != 0 ]; then
