@@ -33,7 +33,8 @@ static const char usage[] =
     "  -device qemu-xhci,id=xhci -chardev socket,id=hsi0,path=PATH,reconnect=1\n"
     "  -device usb-redir,chardev=hsi0,bus=xhci.0\n"
     "\n"
-    "SIGINT or SIGTERM: the device unplugs, the socket is removed, statistics are printed.\n";
+    "SIGINT, SIGTERM or SIGHUP: the device unplugs, the socket is removed, statistics are\n"
+    "printed, exit status 0.\n";
 
 static const struct {
     const char *name;

@@ -23,7 +23,8 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-/* Blocks SIGINT and SIGTERM; *waiting is the mask ppoll() waits with. */
+/* Blocks SIGINT, SIGTERM and SIGHUP (a closed terminal); *waiting is the
+ * mask ppoll() waits with. */
 static void setup_signals(sigset_t *waiting)
 {
     struct sigaction sa = {.sa_handler = on_signal};
@@ -32,11 +33,14 @@ static void setup_signals(sigset_t *waiting)
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
     sigprocmask(SIG_BLOCK, &block, waiting);
     sigdelset(waiting, SIGINT);
     sigdelset(waiting, SIGTERM);
+    sigdelset(waiting, SIGHUP);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN); /* a vanished peer is an error return, not a death */
 }
 

@@ -2,9 +2,9 @@
  * server.h: the program's event loop.
  *
  * One thread, one ppoll(): the listening socket, the QEMU connection, the
- * far end's socket (link mode) and the model's next deadline. SIGINT and
- * SIGTERM are blocked except inside ppoll(), so a signal can only arrive
- * between complete steps and the shutdown is always clean.
+ * far end's socket (link mode) and the model's next deadline. SIGINT,
+ * SIGTERM and SIGHUP are blocked except inside ppoll(), so a signal can
+ * only arrive between complete steps and the shutdown is always clean.
  */
 #ifndef SERVER_H
 #define SERVER_H
