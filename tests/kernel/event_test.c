@@ -255,3 +255,16 @@ KTEST_DEATH(event, set_with_wait_true_above_apc_level, DRIVER_VERIFIER_DETECTED_
     KeRaiseIrqlToDpcLevel();
     KeSetEvent(&DeathEvent, IO_NO_INCREMENT, TRUE);
 }
+
+KTEST(event, pulse_with_wait_true_then_wait)
+{
+    KEVENT a, b;
+    KeInitializeEvent(&a, NotificationEvent, FALSE);
+    KeInitializeEvent(&b, NotificationEvent, TRUE);
+    KT_EXPECT_EQ(KePulseEvent(&a, IO_NO_INCREMENT, TRUE), 0);
+    KIRQL between = KeGetCurrentIrql();
+    KT_EXPECT_EQ(KeWaitForSingleObject(&b, Executive, KernelMode, FALSE, NULL), STATUS_SUCCESS);
+    KT_EXPECT_EQ(between, SYNCH_LEVEL);
+    KT_EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    KT_EXPECT_EQ(KeReadStateEvent(&a), 0);
+}

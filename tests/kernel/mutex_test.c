@@ -104,3 +104,35 @@ KTEST_DEATH(semaphore, release_past_the_limit, KMODE_EXCEPTION_NOT_HANDLED,
     KeInitializeSemaphore(&DeathSemaphore, 1, 2);
     KeReleaseSemaphore(&DeathSemaphore, IO_NO_INCREMENT, 2, FALSE);
 }
+
+/* KeReleaseMutex and KeReleaseSemaphore take Wait as KeSetEvent does: the
+   next wait starts with the dispatcher lock already held. */
+KTEST(mutex, release_with_wait_true_then_wait)
+{
+    KMUTEX m;
+    KEVENT done;
+    KeInitializeMutex(&m, 0);
+    KeInitializeEvent(&done, NotificationEvent, TRUE);
+    KeWaitForMutexObject(&m, Executive, KernelMode, FALSE, NULL);
+    KT_EXPECT_EQ(KeReleaseMutex(&m, TRUE), 0);
+    KIRQL between = KeGetCurrentIrql();
+    BOOLEAN waitNext = KeGetCurrentThread()->WaitNext;
+    KT_EXPECT_EQ(KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL), STATUS_SUCCESS);
+    KT_EXPECT_EQ(between, SYNCH_LEVEL);
+    KT_EXPECT_TRUE(waitNext);
+    KT_EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    KT_EXPECT_EQ(KeReadStateMutex(&m), 1);
+}
+
+KTEST(semaphore, release_with_wait_true_then_wait)
+{
+    KSEMAPHORE s;
+    KeInitializeSemaphore(&s, 0, 1);
+    KT_EXPECT_EQ(KeReleaseSemaphore(&s, IO_NO_INCREMENT, 1, TRUE), 0);
+    KIRQL between = KeGetCurrentIrql();
+    /* The wait consumes what the release just gave: the pair of seed 000. */
+    KT_EXPECT_EQ(KeWaitForSingleObject(&s, Executive, KernelMode, FALSE, NULL), STATUS_SUCCESS);
+    KT_EXPECT_EQ(between, SYNCH_LEVEL);
+    KT_EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    KT_EXPECT_EQ(KeReadStateSemaphore(&s), 0);
+}
