@@ -76,7 +76,7 @@ DONGLE_BIN := $(B)/hsi-dongle/hsi-dongle
 all: kernel iso $(B)/kernel.sym $(B)/kernel.asm compile_commands.json dongle
 
 dongle:
-	$(Q)$(DONGLE_MAKE) all
+	+$(Q)$(DONGLE_MAKE) all
 
 kernel: $(B)/kernel.elf
 
@@ -185,7 +185,7 @@ fuzz:
 			|| { tail -n 40 $(B)/fuzz/$$name.log; echo "fuzz: $$name FAILED (log: $(B)/fuzz/$$name.log)"; exit 1; }; \
 		grep -E '^stat::number_of_executed_units' $(B)/fuzz/$$name.log | sed "s/^/  $$name: /"; \
 	done
-	$(Q)$(DONGLE_MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	+$(Q)$(DONGLE_MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # ---- running ---------------------------------------------------------------
 QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL)
@@ -218,7 +218,7 @@ gdb:
 test:
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all host-tests
-	$(Q)$(DONGLE_MAKE) tests
+	+$(Q)$(DONGLE_MAKE) tests
 	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) \
 		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs \
 		$(if $(T),--filter '$(T)') \
@@ -232,7 +232,7 @@ bench:
 	@echo
 	$(Q)python3 tools/bench/kernelbench --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL)
 	@echo
-	$(Q)$(DONGLE_MAKE) bench
+	+$(Q)$(DONGLE_MAKE) bench
 
 # ---- maintenance -------------------------------------------------------------
 format:
