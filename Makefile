@@ -205,6 +205,7 @@ debug:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)printf '%s\n' 'set confirm off' 'set architecture i386:x86-64' \
 		'file $(B)/kernel.elf' 'target remote localhost:1234' \
+		'source tools/gdb/kelab.py' \
 		'hbreak KiSystemStartup' 'echo KeLab: QEMU halted; type continue.\n' > .gdbinit
 	@echo "QEMU is waiting for gdb: run 'make gdb' in another terminal."
 	$(Q)tools/with-dongle $(DONGLE) $(DONGLE_BIN) $(B)/hsi-dongle.sock -- \
