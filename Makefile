@@ -10,10 +10,10 @@ CPUS      ?= 4        # virtual processors for run/debug
 MEM       ?= 512M     # guest memory
 ACCEL     ?= tcg      # tcg (software, multi-threaded) or kvm (real hardware only)
 QEMUEXTRA ?=          # extra QEMU arguments for run/debug
-DONGLE    ?= modem    # far end of the HSI dongle for run: loopback echo modem link, or none
+DONGLE    ?= modem    # far end of the HSI dongle for run and debug: loopback, echo, modem, or none
 T         ?=          # test filter: globs on suite.case, comma-separated (T=pool.*)
 TEST_CPUS ?= 1,2,4    # the processor counts make test runs every kernel test with
-BENCH_CPUS ?= 1,2,4   # the processor counts make bench runs the in-kernel benchmarks with
+BENCH_CPUS ?= 1,2,4,8 # the processor counts make bench runs the in-kernel benchmarks with
 JOBS      ?= 2        # QEMU instances make test runs at once
 WERROR    ?= 1        # 0 to build with a compiler whose new warnings you cannot fix
 FUZZ_SECONDS ?= 30    # how long make fuzz runs each fuzzer
@@ -69,7 +69,15 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
 .PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle
 
-all: kernel iso $(B)/kernel.sym $(B)/kernel.asm compile_commands.json
+# The virtual HSI dongle (tools/hsi-dongle/, its own Makefile): a host
+# program QEMU attaches as a USB device.
+DONGLE_MAKE = $(MAKE) --no-print-directory -C tools/hsi-dongle O=$(abspath $(B)/hsi-dongle)
+DONGLE_BIN := $(B)/hsi-dongle/hsi-dongle
+
+all: kernel iso $(B)/kernel.sym $(B)/kernel.asm compile_commands.json dongle
+
+dongle:
+	+$(Q)$(DONGLE_MAKE) all
 
 kernel: $(B)/kernel.elf
 
@@ -178,6 +186,7 @@ fuzz:
 			|| { tail -n 40 $(B)/fuzz/$$name.log; echo "fuzz: $$name FAILED (log: $(B)/fuzz/$$name.log)"; exit 1; }; \
 		grep -E '^stat::number_of_executed_units' $(B)/fuzz/$$name.log | sed "s/^/  $$name: /"; \
 	done
+	+$(Q)$(DONGLE_MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # ---- running ---------------------------------------------------------------
 QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL)
@@ -185,18 +194,23 @@ QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL)
 deps:
 	$(Q)tools/deps
 
-run: all
+run:
 	$(Q)tools/deps build run
-	$(Q)tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) -- $(QEMUEXTRA)
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/with-dongle $(DONGLE) $(DONGLE_BIN) $(B)/hsi-dongle.sock -- \
+		tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) -- $(QEMUEXTRA)
 
 # QEMU waits, halted, for `make gdb` (in another terminal).
-debug: all
+debug:
 	$(Q)tools/deps build run debug
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)printf '%s\n' 'set confirm off' 'set architecture i386:x86-64' \
 		'file $(B)/kernel.elf' 'target remote localhost:1234' \
+		'source tools/gdb/kelab.py' \
 		'hbreak KiSystemStartup' 'echo KeLab: QEMU halted; type continue.\n' > .gdbinit
 	@echo "QEMU is waiting for gdb: run 'make gdb' in another terminal."
-	$(Q)tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) --gdb -- $(QEMUEXTRA)
+	$(Q)tools/with-dongle $(DONGLE) $(DONGLE_BIN) $(B)/hsi-dongle.sock -- \
+		tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) --gdb -- $(QEMUEXTRA)
 
 gdb:
 	$(Q)test -f .gdbinit || { echo "run 'make debug' first: it writes .gdbinit"; exit 1; }
@@ -206,10 +220,12 @@ gdb:
 test:
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all host-tests
+	+$(Q)$(DONGLE_MAKE) tests
 	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) \
 		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs \
 		$(if $(T),--filter '$(T)') \
-		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest --host-tests tests/e2e
+		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest --host-tests tests/e2e \
+		--host-tests $(B)/hsi-dongle/tests
 
 bench:
 	$(Q)tools/deps build run test
@@ -217,6 +233,8 @@ bench:
 	$(Q)python3 tools/bench/boottime --kernel $(B)/kernel.elf --cpus $(CPUS)
 	@echo
 	$(Q)python3 tools/bench/kernelbench --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL)
+	@echo
+	+$(Q)$(DONGLE_MAKE) bench
 
 # ---- maintenance -------------------------------------------------------------
 format:
@@ -229,6 +247,7 @@ help:
 	@echo "KeLab make targets:"
 	@echo "  all (default)  build build/kernel.elf, its ISO, kernel.sym, kernel.asm, compile_commands.json"
 	@echo "  run            boot in QEMU on this terminal, HSI dongle attached (Ctrl-A x quits)"
+	@echo "  dongle         build the virtual HSI dongle (tools/hsi-dongle)"
 	@echo "  test           run every test: kernel tests with $(TEST_CPUS) CPUs, death tests, host tests"
 	@echo "  bench          benchmarks (boot time, ...), printed as tables of medians"
 	@echo "  fuzz           run the host parser fuzzers for FUZZ_SECONDS each"

@@ -38,6 +38,7 @@
 #define BASE_POOL_TYPE_MASK 1 /* PagedPool's bit: NonPagedPoolNx is nonpaged */
 #define POOL_BIG_BUCKETS 64
 #define POOL_BIG_TAG     ' giB' /* the trackers of large allocations: "Big " */
+#define POOL_OVERFLOW_TAG '\?\?\?\?' /* shown as "????": tags beyond the table's size */
 
 typedef struct _POOL_HEADER {
     USHORT PreviousSize; /* units of the block before this one; 0 for the first */
@@ -88,7 +89,7 @@ static EX_POOL_TAG_USAGE *ExpTagSlot(ULONG Tag)
             return slot;
         }
     }
-    ExpTags[EX_POOL_MAX_TAGS - 1].Tag = '\?\?\?\?'; /* "????" */
+    ExpTags[EX_POOL_MAX_TAGS - 1].Tag = POOL_OVERFLOW_TAG;
     return &ExpTags[EX_POOL_MAX_TAGS - 1];
 }
 

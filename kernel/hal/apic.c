@@ -172,14 +172,26 @@ VOID HalpSendNmi(ULONG ApicId)
     HalpSendIcr(ApicId, APIC_DELIVERY_NMI | APIC_LEVEL_ASSERT);
 }
 
-VOID HalpSendInitSipi(ULONG ApicId, ULONG StartPage)
+/* The MP specification waits 10 ms after INIT; processors of family 6 and
+   later (every x86-64 one) do not need it, as Intel's manual and Linux note. */
+static BOOLEAN HalpNeedsInitDelay(VOID)
+{
+    ULONG regs[4];
+    __cpuid(1, 0, regs);
+    ULONG family = (regs[0] >> 8) & 0xF;
+    return family < 6;
+}
+
+VOID HalpSendInit(ULONG ApicId)
 {
     HalpSendIcr(ApicId, APIC_DELIVERY_INIT | APIC_LEVEL_ASSERT);
-    KeStallExecutionProcessor(10000); /* 10 ms, as the MP specification asks */
-    for (ULONG i = 0; i < 2; i++) {
-        HalpSendIcr(ApicId, APIC_DELIVERY_STARTUP | APIC_LEVEL_ASSERT | (StartPage & 0xFF));
-        KeStallExecutionProcessor(200);
-    }
+    if (HalpNeedsInitDelay())
+        KeStallExecutionProcessor(10000);
+}
+
+VOID HalpSendStartup(ULONG ApicId, ULONG StartPage)
+{
+    HalpSendIcr(ApicId, APIC_DELIVERY_STARTUP | APIC_LEVEL_ASSERT | (StartPage & 0xFF));
 }
 
 VOID HalRequestSoftwareInterrupt(KIRQL Level)
@@ -191,17 +203,28 @@ VOID HalRequestSoftwareInterrupt(KIRQL Level)
         HalpSendIcr(0, APIC_DEST_SELF | APIC_LEVEL_ASSERT | vector);
 }
 
-/* Measures the timer against the platform clock once: the timer counts
-   at the bus clock, which nothing else tells us. */
-static VOID HalpCalibrateApicTimer(VOID)
+/* Measures the timer against the platform clock once (with the TSC, in
+   the same window): the timer counts at the bus clock, which nothing else
+   tells us. */
+static VOID HalpStartCalibrationCount(VOID)
 {
     HalpApicWrite(APIC_TIMER_DIVIDE, APIC_DIVIDE_BY_16);
     HalpApicWrite(APIC_LVT_TIMER, APIC_LVT_MASKED);
     HalpApicWrite(APIC_TIMER_INITIAL, 0xFFFFFFFF);
-    KeStallExecutionProcessor(10000);
-    ULONG elapsed = 0xFFFFFFFF - HalpApicRead(APIC_TIMER_CURRENT);
+}
+
+static ULONG64 HalpReadCalibrationCount(VOID)
+{
+    ULONG64 elapsed = 0xFFFFFFFF - HalpApicRead(APIC_TIMER_CURRENT);
     HalpApicWrite(APIC_TIMER_INITIAL, 0);
-    HalpApicTicksPerUs = elapsed / 10000 ? elapsed / 10000 : 1;
+    return elapsed;
+}
+
+static VOID HalpCalibrateApicTimer(VOID)
+{
+    ULONG64 elapsed;
+    HalpCalibrateAgainstClockSource(HalpStartCalibrationCount, HalpReadCalibrationCount, &elapsed);
+    HalpApicTicksPerUs = elapsed / 10000 ? (ULONG)(elapsed / 10000) : 1;
 }
 
 VOID HalpStartClock(UCHAR Vector, ULONG PeriodMicroseconds)

@@ -85,8 +85,16 @@ VOID HalpInitializeClockSource(VOID)
 {
     KeInitializeSpinLock(&HalpExtendLock);
     HalpChooseClockSource();
+}
+
+/* Measures the TSC, and whatever Begin and End count, against
+   the clock source over 10 ms: one window serves every calibration. */
+VOID HalpCalibrateAgainstClockSource(VOID (*Begin)(VOID), ULONG64 (*End)(VOID), ULONG64 *Counted)
+{
     ULONG64 start = __rdtsc();
+    Begin();
     KeStallExecutionProcessor(10000);
+    *Counted = End();
     HalpTscHz = (__rdtsc() - start) * 100;
 }
 

@@ -92,7 +92,8 @@ BOOLEAN HalpIsX2ApicEnabled(VOID);
 VOID HalpEndOfInterrupt(VOID);
 VOID HalpSendIpi(ULONG ApicId, UCHAR Vector);
 VOID HalpSendNmi(ULONG ApicId);
-VOID HalpSendInitSipi(ULONG ApicId, ULONG StartPage); /* INIT, then two start-up IPIs */
+VOID HalpSendInit(ULONG ApicId);                      /* resets it to wait for a start-up IPI */
+VOID HalpSendStartup(ULONG ApicId, ULONG StartPage);  /* start at physical StartPage << 12 */
 /* Asks for an APC_LEVEL or DISPATCH_LEVEL software interrupt on this
    processor: a self-IPI the APIC holds until IRQL drops below Level. */
 VOID HalRequestSoftwareInterrupt(KIRQL Level);
@@ -117,8 +118,11 @@ VOID HalpInitializeClockSource(VOID);
 ULONG64 HalpReadClockSource(VOID);     /* monotonic count */
 ULONG64 HalpClockSourceFrequency(VOID); /* counts per second */
 PCSTR HalpClockSourceName(VOID);
-/* The time stamp counter's rate, measured against the clock source at
-   boot: only for turning cycle counts into time in reports. */
+/* Runs Begin, waits 10 ms on the clock source, and stores End's result
+   in *Counted; measures the time stamp counter over the same window. */
+VOID HalpCalibrateAgainstClockSource(VOID (*Begin)(VOID), ULONG64 (*End)(VOID), ULONG64 *Counted);
+/* The time stamp counter's rate, measured at boot: only for turning cycle
+   counts into time in reports. */
 ULONG64 HalpTscFrequency(VOID);
 
 /* ---- rtc.c: the CMOS real-time clock ---------------------------------------- */

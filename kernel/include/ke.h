@@ -277,9 +277,10 @@ VOID KiWaitTest(PVOID Object, KPRIORITY Increment);  /* Object became signaled: 
 VOID KiUnwaitThread(PKTHREAD Thread, NTSTATUS WaitStatus, KPRIORITY Increment);
 BOOLEAN KiIsObjectSignaled(PVOID Object, PKTHREAD Thread);
 VOID KiConsumeObject(PVOID Object, PKTHREAD Thread);
-/* What a routine called with Wait = TRUE does before returning (KeSetEvent...). */
-VOID KiSetWaitNext(KIRQL WaitIrql);
+/* The lock around KeSetEvent, KePulseEvent, KeReleaseMutex and
+   KeReleaseSemaphore: the IRQL rule for Wait, and the Wait = TRUE hand-over. */
 KIRQL KiLockForSignal(PCSTR Routine, BOOLEAN Wait);
+VOID KiUnlockForSignal(KIRQL OldIrql, BOOLEAN Wait);
 
 /* timer.c */
 VOID KiInitializeTimers(VOID);

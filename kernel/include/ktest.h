@@ -97,6 +97,19 @@ VOID KtLog(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
 #define KT_ASSERT_TRUE(c)     KT_ASSERT_(KtCheckTrue(!!(c), #c, __FILE__, __LINE__))
 #define KT_ASSERT_NOT_NULL(p) KT_ASSERT_NE(p, NULL)
 
+/* Marks the running test failed (after a KtLog saying why). */
+VOID KtFail(VOID);
+
+/* Threads for tests (kernel/ktest/threads.c). KtStartThread returns a
+   referenced thread running Routine at Priority (0: the default) on the
+   processors in Affinity (0: any); KtJoinThread waits for it to end,
+   failing the test if it has not within TimeoutMs, and drops the
+   reference. */
+PKTHREAD KtStartThread(VOID (*Routine)(PVOID Context), PVOID Context, KPRIORITY Priority,
+                       KAFFINITY Affinity);
+BOOLEAN KtJoinThread(PKTHREAD Thread, ULONG TimeoutMs);
+VOID KtSleep(ULONG Milliseconds);
+
 /* Runs Routine(Context) on processor Number at DISPATCH_LEVEL (as a DPC
    aimed at it) and waits for it to finish. For tests that must put code
    on a particular processor. Call below DISPATCH_LEVEL. */

@@ -39,5 +39,6 @@ NTSTATUS ObCreateObject(POBJECT_TYPE Type, ULONG BodySize, PCSTR Name, PVOID *Ob
 NTSTATUS ObInsertObject(PVOID Object, ACCESS_MASK Access, PHANDLE Handle);
 POBJECT_TYPE ObGetObjectType(PVOID Object);
 VOID ObInitSystem(VOID);
+VOID ObpInitializeHandleTable(VOID);
 
 #endif

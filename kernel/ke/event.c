@@ -18,24 +18,23 @@ VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
     InitializeListHead(&Event->Header.WaitListHead);
 }
 
-/* Wait = TRUE keeps the lock for the caller's wait; FALSE gives it back. */
-static VOID KiFinishSignal(KIRQL OldIrql, BOOLEAN Wait)
+/* Signals the event and releases what it satisfies; returns the previous
+   state. Dispatcher lock held. */
+static LONG KiSignalEvent(PRKEVENT Event, KPRIORITY Increment)
 {
-    if (Wait)
-        KiSetWaitNext(OldIrql);
-    else
-        KiReleaseDispatcherLock(OldIrql);
-}
-
-LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
-{
-    KIRQL oldIrql = KiLockForSignal("KeSetEvent", Wait);
     LONG previous = Event->Header.SignalState;
     if (previous == 0) {
         Event->Header.SignalState = 1;
         KiWaitTest(Event, Increment);
     }
-    KiFinishSignal(oldIrql, Wait);
+    return previous;
+}
+
+LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
+{
+    KIRQL oldIrql = KiLockForSignal("KeSetEvent", Wait);
+    LONG previous = KiSignalEvent(Event, Increment);
+    KiUnlockForSignal(oldIrql, Wait);
     return previous;
 }
 
@@ -43,13 +42,9 @@ LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 LONG KePulseEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 {
     KIRQL oldIrql = KiLockForSignal("KePulseEvent", Wait);
-    LONG previous = Event->Header.SignalState;
-    if (previous == 0) {
-        Event->Header.SignalState = 1;
-        KiWaitTest(Event, Increment);
-    }
+    LONG previous = KiSignalEvent(Event, Increment);
     Event->Header.SignalState = 0;
-    KiFinishSignal(oldIrql, Wait);
+    KiUnlockForSignal(oldIrql, Wait);
     return previous;
 }
 

@@ -37,10 +37,7 @@ LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)
         KiRequestApcIfPending(thread);
         KiWaitTest(Mutex, 1);
     }
-    if (Wait)
-        KiSetWaitNext(oldIrql);
-    else
-        KiReleaseDispatcherLock(oldIrql);
+    KiUnlockForSignal(oldIrql, Wait);
     return previous;
 }
 

@@ -150,11 +150,13 @@ static LONG KiRunningPriority(PKPRCB Prcb)
     return next ? next->Priority : Prcb->CurrentThread->Priority;
 }
 
+static VOID KiRequeueThread(PKPRCB Prcb, PKTHREAD Thread, BOOLEAN Front);
+
 static VOID KiSetStandby(PKPRCB Prcb, PKTHREAD Thread)
 {
     PKTHREAD displaced = Prcb->NextThread;
     if (displaced != NULL) /* it was chosen but has not run: first in line again */
-        KiInsertReadyQueue(Prcb, displaced, TRUE);
+        KiRequeueThread(Prcb, displaced, TRUE);
     Thread->State = Standby;
     Thread->NextProcessor = Prcb->Number;
     Prcb->NextThread = Thread;
@@ -201,6 +203,18 @@ VOID KiReadyThread(PKTHREAD Thread)
     ULONG home = (allowed & KiBit(Thread->NextProcessor)) ? Thread->NextProcessor
                                                            : (ULONG)__builtin_ctzll(allowed);
     KiInsertReadyQueue(KiProcessorBlock[home], Thread, FALSE);
+}
+
+/* Puts a thread that could still run (preempted, its quantum over, or
+   displaced from standby) back in line: on an idle processor it may run on
+   if there is one, else at the front or back of Prcb's queue. */
+static VOID KiRequeueThread(PKPRCB Prcb, PKTHREAD Thread, BOOLEAN Front)
+{
+    PKPRCB idle = KiFindIdleProcessor(Thread, Thread->Affinity & KeActiveProcessors);
+    if (idle != NULL && idle != Prcb)
+        KiSetStandby(idle, Thread);
+    else
+        KiInsertReadyQueue(Prcb, Thread, Front);
 }
 
 /* Switches from Old to New on this processor. Returns when Old runs again
@@ -287,7 +301,7 @@ VOID KiDispatchSchedule(VOID)
     if (next != NULL) {
         /* Preempted: first in line at its priority; quantum over: last. */
         if (!current->IsIdle)
-            KiInsertReadyQueue(prcb, current, !roundRobin);
+            KiRequeueThread(prcb, current, !roundRobin);
         KiSwitchTo(prcb, current, next);
     }
     KiReleaseDispatcherLock(oldIrql);
@@ -386,7 +400,7 @@ LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
    quantum end. Real-time threads (16-31) are never boosted. */
 VOID KiBoostThread(PKTHREAD Thread, KPRIORITY Increment)
 {
-    if (Increment <= 0 || Thread->BasePriority >= LOW_REALTIME_PRIORITY)
+    if (Increment <= 0 || Thread->Priority >= LOW_REALTIME_PRIORITY)
         return;
     LONG boosted = Thread->BasePriority + Increment;
     if (boosted > LOW_REALTIME_PRIORITY - 1)
@@ -428,7 +442,7 @@ NTSTATUS ZwYieldExecution(VOID)
     PKTHREAD current = prcb->CurrentThread;
     PKTHREAD next = KiSelectReadyThread(prcb, (ULONG)current->Priority);
     if (next != NULL) {
-        KiInsertReadyQueue(prcb, current, FALSE);
+        KiRequeueThread(prcb, current, FALSE);
         KiSwitchTo(prcb, current, next);
     }
     KiReleaseDispatcherLock(oldIrql);

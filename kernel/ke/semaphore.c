@@ -28,10 +28,7 @@ LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjust
     Semaphore->Header.SignalState = previous + Adjustment;
     if (previous == 0)
         KiWaitTest(Semaphore, Increment);
-    if (Wait)
-        KiSetWaitNext(oldIrql);
-    else
-        KiReleaseDispatcherLock(oldIrql);
+    KiUnlockForSignal(oldIrql, Wait);
     return previous;
 }
 

@@ -4,7 +4,7 @@
  * ACPI's MADT lists every processor by its local APIC ID. The boot
  * processor starts each of the others in turn: it copies the trampoline
  * (boot/trampoline.S) below 1 MiB, gives it the kernel's page tables, a
- * PCR, a stack and the entry point, and sends INIT and two start-up IPIs.
+ * PCR, a stack and the entry point, and sends INIT and a start-up IPI.
  * The new processor sets itself up (GDT, TSS, IDT, APIC, clock) and says
  * so; then the boot processor starts the next one. Processors are
  * numbered in MADT order, the boot processor being 0.
@@ -17,6 +17,7 @@
 
 #define KI_TRAMPOLINE_BASE 0x8000
 #define KI_AP_START_TIMEOUT_US 2000000
+#define KI_AP_RESEND_US        100000 /* generous: emulated processors start slowly */
 
 typedef struct _KI_TRAMPOLINE_DATA {
     ULONG64 Cr3;
@@ -98,8 +99,13 @@ static BOOLEAN KiStartProcessor(ULONG Number, ULONG ApicId)
     *data = (KI_TRAMPOLINE_DATA){.Cr3 = __readcr3(), .Pcr = pcr, .StackTop = stack,
                                  .Entry = KiSystemStartupAp};
     KiApStarted = FALSE;
-    HalpSendInitSipi(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
+    /* INIT, then a start-up IPI; a second one only if the first was lost
+       (the MP specification sends two blindly). */
+    HalpSendInit(ApicId);
+    HalpSendStartup(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
     for (ULONG waited = 0; !__atomic_load_n(&KiApStarted, __ATOMIC_ACQUIRE); waited += 100) {
+        if (waited == KI_AP_RESEND_US)
+            HalpSendStartup(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
         if (waited >= KI_AP_START_TIMEOUT_US) {
             DbgPrint("KeLab: processor %u (APIC ID %u) did not start; continuing without it\n",
                      Number, ApicId);

@@ -21,7 +21,7 @@
 #include "kd.h"
 
 static KSPIN_LOCK KiThreadListLock;
-static LIST_ENTRY KiThreadList = {&KiThreadList, &KiThreadList}; /* KiThreadListLock */
+LIST_ENTRY KiThreadList = {&KiThreadList, &KiThreadList}; /* KiThreadListLock; read by tools/gdb */
 
 PKTHREAD KeGetCurrentThread(VOID)
 {

@@ -130,12 +130,18 @@ KIRQL KiLockForSignal(PCSTR Routine, BOOLEAN Wait)
     return KiAcquireDispatcherLock();
 }
 
-/* Wait = TRUE: keep the lock and SYNCH_LEVEL, and tell the next wait. */
-VOID KiSetWaitNext(KIRQL WaitIrql)
+/* The end of the same four routines. Wait = FALSE gives the lock back;
+   Wait = TRUE keeps it and SYNCH_LEVEL, and tells the next wait, which
+   will return to OldIrql. */
+VOID KiUnlockForSignal(KIRQL OldIrql, BOOLEAN Wait)
 {
+    if (!Wait) {
+        KiReleaseDispatcherLock(OldIrql);
+        return;
+    }
     PKTHREAD thread = KeGetCurrentThread();
     thread->WaitNext = TRUE;
-    thread->WaitIrql = WaitIrql;
+    thread->WaitIrql = OldIrql;
 }
 
 /* The start of every wait: take the lock, unless a Wait = TRUE call left

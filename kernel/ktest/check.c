@@ -22,7 +22,7 @@ static BOOLEAN KtCompare(KT_OP Op, LONG64 Left, LONG64 Right)
 
 static VOID KtFailureHeader(PCSTR File, ULONG Line)
 {
-    __atomic_add_fetch(&KtCurrentFailures, 1, __ATOMIC_RELAXED);
+    KtFail();
     DbgPrint("    # %s: EXPECTATION FAILED at %s:%u\n", KtCurrentName(), File, Line);
 }
 
@@ -58,6 +58,11 @@ BOOLEAN KtCheckStrEq(PCSTR Left, PCSTR Right, PCSTR LeftText, PCSTR RightText, P
     DbgPrint("    #     %s == \"%s\"\n", LeftText, Left ? Left : "(null)");
     DbgPrint("    #     %s == \"%s\"\n", RightText, Right ? Right : "(null)");
     return FALSE;
+}
+
+VOID KtFail(VOID)
+{
+    __atomic_add_fetch(&KtCurrentFailures, 1, __ATOMIC_RELAXED);
 }
 
 VOID KtSkip(PCSTR Reason)

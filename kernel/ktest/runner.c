@@ -118,6 +118,9 @@ static int KtRunCase(const KTEST_CASE *c)
         KtCurrentFailures++;
         __writecr8(irql); /* so the next test starts clean */
     }
+    /* Threads a test ended leave their stacks to a DPC on their processor
+       (kernel/ke/thread.c): let those run before counting the pool. */
+    KeFlushQueuedDpcs();
     if (ExReportPoolLeaks(before, tags, "    # ") != 0) {
         DbgPrint("    # %s: pool usage did not return to where it started\n", c->Name);
         KtCurrentFailures++;

