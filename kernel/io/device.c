@@ -196,7 +196,8 @@ BOOLEAN IopIsDriverInUse(PDRIVER_OBJECT DriverObject)
     KIRQL oldIrql;
     KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
     for (PDEVICE_OBJECT d = DriverObject->DeviceObject; d != NULL && !inUse; d = d->NextDevice)
-        inUse = d->AttachedDevice != NULL || IopIsStackOpen(d);
+        inUse = (d->AttachedDevice != NULL && d->AttachedDevice->DriverObject != DriverObject) ||
+                IopIsStackOpen(d);
     KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
     return inUse;
 }

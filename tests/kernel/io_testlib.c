@@ -1,0 +1,82 @@
+/*
+ * io_testlib.c: drivers and device stacks for the I/O manager's tests.
+ */
+#include "io_testlib.h"
+#include "ob.h"
+#include "../../drivers/timerdev/timerdev.h"
+
+/* DriverEntry has no context argument: the dispatch routine for the
+   driver being loaded waits here (tests run one at a time). */
+static PDRIVER_DISPATCH IoTestNextDispatch;
+
+static VOID IoTestUnload(PDRIVER_OBJECT DriverObject)
+{
+    while (DriverObject->DeviceObject != NULL) {
+        PDEVICE_OBJECT device = DriverObject->DeviceObject;
+        KIRQL irql;
+        KeAcquireSpinLock(&IopDatabaseLock, &irql);
+        PDEVICE_OBJECT lower = IopLowerDevice(device);
+        KeReleaseSpinLock(&IopDatabaseLock, irql);
+        if (lower != NULL)
+            IoDetachDevice(lower);
+        IoDeleteDevice(device);
+    }
+}
+
+static NTSTATUS IoTestDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    KT_EXPECT_NULL(RegistryPath);
+    for (ULONG i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION && IoTestNextDispatch; i++)
+        DriverObject->MajorFunction[i] = IoTestNextDispatch;
+    DriverObject->DriverUnload = IoTestUnload;
+    return STATUS_SUCCESS;
+}
+
+PDRIVER_OBJECT IoTestLoadDriver(PCWSTR Name, PDRIVER_DISPATCH Dispatch)
+{
+    PDRIVER_OBJECT driver = NULL;
+    IoTestNextDispatch = Dispatch;
+    KT_EXPECT_EQ(IopLoadDriver(Name, IoTestDriverEntry, &driver), STATUS_SUCCESS);
+    return driver;
+}
+
+VOID IoTestUnloadDriver(PDRIVER_OBJECT Driver)
+{
+    KT_EXPECT_EQ(IopUnloadDriver(Driver), STATUS_SUCCESS);
+}
+
+PDEVICE_OBJECT IoTestAddDevice(PDRIVER_OBJECT Driver, ULONG ExtensionSize, PCWSTR Name,
+                               PDEVICE_OBJECT Below)
+{
+    UNICODE_STRING name;
+    RtlInitUnicodeString(&name, Name);
+    PDEVICE_OBJECT device = NULL;
+    KT_EXPECT_EQ(IoCreateDevice(Driver, ExtensionSize, Name ? &name : NULL, FILE_DEVICE_UNKNOWN,
+                                0, FALSE, &device),
+                 STATUS_SUCCESS);
+    if (device == NULL)
+        return NULL;
+    if (Below != NULL)
+        KT_EXPECT_NOT_NULL(IoAttachDeviceToDeviceStack(device, Below));
+    device->Flags &= ~DO_DEVICE_INITIALIZING;
+    return device;
+}
+
+PFILE_OBJECT IoTestOpenTimer(PDEVICE_OBJECT *Top)
+{
+    UNICODE_STRING name = RTL_CONSTANT_STRING(TIMER_DEVICE_NAME);
+    PFILE_OBJECT file = NULL;
+    KT_EXPECT_EQ(IoGetDeviceObjectPointer(&name, 0, &file, Top), STATUS_SUCCESS);
+    return file;
+}
+
+BOOLEAN IoTestWait(PKEVENT Event, ULONG TimeoutMs)
+{
+    LARGE_INTEGER timeout = {.QuadPart = -(LONGLONG)TimeoutMs * 10000};
+    NTSTATUS status = KeWaitForSingleObject(Event, Executive, KernelMode, FALSE, &timeout);
+    if (status != STATUS_SUCCESS) {
+        KtLog("the request did not complete within %u ms", TimeoutMs);
+        KtFail();
+    }
+    return status == STATUS_SUCCESS;
+}

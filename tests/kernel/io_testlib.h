@@ -1,0 +1,32 @@
+/*
+ * io_testlib.h: drivers and device stacks for the I/O manager's tests.
+ *
+ * A test loads a driver of its own (every dispatch entry one routine of
+ * the test's), builds a stack of that driver's devices, sends IRPs, and
+ * unloads the driver at the end, which detaches and deletes its devices:
+ * a test leaves no device behind, or the pool check fails it.
+ */
+#ifndef KELAB_IO_TESTLIB_H
+#define KELAB_IO_TESTLIB_H
+
+#include "ktest.h"
+#include "io.h"
+
+/* A loaded driver whose every MajorFunction entry is Dispatch (NULL:
+   the I/O manager's default, which fails every request). */
+PDRIVER_OBJECT IoTestLoadDriver(PCWSTR Name, PDRIVER_DISPATCH Dispatch);
+/* Detaches and deletes every device of the driver, then unloads it. */
+VOID IoTestUnloadDriver(PDRIVER_OBJECT Driver);
+/* A ready device of Driver (Name may be NULL) with ExtensionSize zeroed
+   bytes of extension, attached on top of Below's stack unless Below is
+   NULL. */
+PDEVICE_OBJECT IoTestAddDevice(PDRIVER_OBJECT Driver, ULONG ExtensionSize, PCWSTR Name,
+                               PDEVICE_OBJECT Below);
+
+/* The timer device's stack, opened: *Top is where requests go. */
+PFILE_OBJECT IoTestOpenTimer(PDEVICE_OBJECT *Top);
+
+/* Waits (with a timeout that fails the test) for a request's event. */
+BOOLEAN IoTestWait(PKEVENT Event, ULONG TimeoutMs);
+
+#endif
