@@ -291,7 +291,7 @@ VOID KiCheckTimers(VOID);                      /* processor 0's clock tick */
 
 /* apc.c */
 VOID KiDeliverApcs(VOID);                      /* APC_LEVEL software interrupt */
-VOID KiRequestApcIfPending(PKTHREAD Thread);   /* when Thread starts running */
+BOOLEAN KiRequestApcIfPending(PKTHREAD Thread); /* when Thread starts running; TRUE if one is due */
 
 /* spinlock.c: queued acquisition on behalf of an explicit owner (the
    dispatcher lock is owned by its processor, not a thread). */

@@ -46,10 +46,12 @@ static BOOLEAN KiApcDeliverable(PKTHREAD Thread)
            (Thread->KernelApcDisable == 0 && !Thread->KernelApcInProgress);
 }
 
-VOID KiRequestApcIfPending(PKTHREAD Thread)
+BOOLEAN KiRequestApcIfPending(PKTHREAD Thread)
 {
-    if (Thread->KernelApcPending && KiApcDeliverable(Thread))
-        HalRequestSoftwareInterrupt(APC_LEVEL);
+    if (!Thread->KernelApcPending || !KiApcDeliverable(Thread))
+        return FALSE;
+    HalRequestSoftwareInterrupt(APC_LEVEL);
+    return TRUE;
 }
 
 /* Special APCs go ahead of normal ones, each kind in order of arrival. */

@@ -238,6 +238,13 @@ static NTSTATUS KiWait(PKTHREAD Thread, KIRQL WaitIrql, ULONG Count, PVOID Objec
     ULONG64 due = Timeout ? KiDueTime(Timeout) : 0;
     for (;;) {
         NTSTATUS status = KiTrySatisfy(Thread, Count, Object, WaitType, Alertable, Timeout, due);
+        /* An APC queued while this thread was on its way here (running,
+           but with IRQL raised, perhaps spinning for this lock) was sent
+           as an interrupt that will now be taken by whichever thread
+           runs next: deliver it before blocking, or it may never be. */
+        if (status == STATUS_PENDING && WaitIrql == PASSIVE_LEVEL &&
+            KiRequestApcIfPending(Thread))
+            status = STATUS_KERNEL_APC;
         if (status == STATUS_PENDING) {
             KiLinkWaitBlocks(Thread, Count, Object, WaitType, WaitBlocks, Timeout, due);
             Thread->State = Waiting;
