@@ -82,7 +82,9 @@ static NTSTATUS LayerCompletion(PDEVICE_OBJECT Device, PIRP Irp, PVOID Context)
 static NTSTATUS LayerDispatch(PDEVICE_OBJECT Device, PIRP Irp)
 {
     LAYER *layer = Device->DeviceExtension;
-    DispatchOrder[DispatchCount++] = layer->Id;
+    if (DispatchCount < ARRAYSIZE(DispatchOrder))
+        DispatchOrder[DispatchCount] = layer->Id;
+    DispatchCount++;
     KT_EXPECT_EQ(IoGetCurrentIrpStackLocation(Irp)->DeviceObject, Device);
     if (layer->Lower == NULL) {
         if (layer->Mode == CompleteNow) {
@@ -153,6 +155,7 @@ static BOOLEAN BuildStack(STACK *Stack)
 static NTSTATUS Send(STACK *Stack, PIRP *Sent)
 {
     PIRP irp = IoAllocateIrp(Stack->Layer[3]->Self->StackSize, FALSE);
+    DispatchCount = 0;
     IoGetNextIrpStackLocation(irp)->MajorFunction = IRP_MJ_DEVICE_CONTROL;
     IoSetCompletionRoutine(irp, OwnerCompletion, NULL, TRUE, TRUE, TRUE);
     if (Sent)
