@@ -84,6 +84,8 @@ ULONG RtlNumberOfClearBits(PRTL_BITMAP BitMapHeader);
 /* glob.c: shell-style wildcard match ('*' any run, '?' any one
    character); used for test filters (`make test T=pool.*`). */
 BOOLEAN RtlGlobMatch(PCSTR Pattern, PCSTR Name);
+/* TRUE if Name matches one of the comma-separated patterns ("a.*,b.c"). */
+BOOLEAN RtlGlobListMatch(PCSTR Patterns, PCSTR Name);
 
 /* cmdline.c: "key=value" options on a space-separated command line, as
    GRUB passes it. Finds the last occurrence of Key and copies its value

@@ -50,7 +50,7 @@ VOID KbRunBenchmarks(VOID)
     DbgPrint("# bench: processors=%u tsc_hz=%llu\n", KeNumberProcessors,
              (unsigned long long)HalpTscFrequency());
     for (const KBENCH_CASE *b = __kbench_start; b < __kbench_end; b++) {
-        if (!RtlGlobMatch(filter, b->Name))
+        if (!RtlGlobListMatch(filter, b->Name))
             continue;
         DbgPrint("# bench-start: %s\n", b->Name);
         b->Function();

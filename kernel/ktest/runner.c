@@ -62,23 +62,6 @@ static VOID KtFullName(const KTEST_CASE *c, PSTR Buffer, SIZE_T Size)
     RtlStringCbPrintfA(Buffer, Size, "%s.%s", c->Suite, c->Name);
 }
 
-/* TRUE if the case's name matches one of the comma-separated globs. */
-static BOOLEAN KtMatchesFilter(const KTEST_CASE *c, PCSTR Filter)
-{
-    CHAR name[KT_NAME_MAX], glob[KT_NAME_MAX];
-    KtFullName(c, name, sizeof(name));
-    while (*Filter) {
-        SIZE_T n = 0;
-        while (Filter[n] && Filter[n] != ',')
-            n++;
-        RtlStringCbCopyA(glob, n + 1 < sizeof(glob) ? n + 1 : sizeof(glob), Filter);
-        if (RtlGlobMatch(glob, name))
-            return TRUE;
-        Filter += Filter[n] ? n + 1 : n;
-    }
-    return FALSE;
-}
-
 /* Marks which cases this boot runs: normal tests that match the filter
    and come after kelab.after. */
 static ULONG KtSelectCases(BOOLEAN Selected[])
@@ -89,7 +72,7 @@ static ULONG KtSelectCases(BOOLEAN Selected[])
     ULONG count = 0;
     for (ULONG i = 0; i < KtCaseCount; i++) {
         KtFullName(KtCases[i], name, sizeof(name));
-        Selected[i] = started && !KtCases[i]->Death && KtMatchesFilter(KtCases[i], filter);
+        Selected[i] = started && !KtCases[i]->Death && RtlGlobListMatch(filter, name);
         count += Selected[i];
         if (!started && strcmp(name, after) == 0)
             started = TRUE;

@@ -24,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
     if (status != STATUS_NOT_FOUND && strnlen(value, sizeof(value)) == sizeof(value))
         abort(); /* the value must always be terminated */
     RtlGlobMatch(pattern, cmdline);
+    RtlGlobListMatch(pattern, cmdline);
     free(text);
     return 0;
 }

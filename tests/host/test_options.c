@@ -51,6 +51,19 @@ static void test_glob(void)
     CHECK(RtlGlobMatch("exact", "exact"));
 }
 
+static void test_glob_list(void)
+{
+    CHECK(RtlGlobListMatch("pool.*,io_*", "io_irp.x"));
+    CHECK(RtlGlobListMatch("pool.*,io_*", "pool.double_free"));
+    CHECK(!RtlGlobListMatch("pool.*,io_*", "mm.pool"));
+    CHECK(RtlGlobListMatch("exact", "exact"));
+    CHECK(!RtlGlobListMatch("exact", "exact,"));
+    CHECK(!RtlGlobListMatch("ex", "exact")); /* each pattern matches whole names */
+    CHECK(!RtlGlobListMatch("a,", "b"));
+    CHECK(RtlGlobListMatch("a,", "")); /* an empty pattern matches the empty name */
+    CHECK(RtlGlobListMatch("x*,,y", "y"));
+}
+
 static void test_glob_is_linear_on_hostile_patterns(void)
 {
     /* Classic exponential case for naive recursive matchers. */
@@ -65,6 +78,7 @@ static const KTAP_CASE cases[] = {
     KTAP_CASE(test_last_occurrence_wins),
     KTAP_CASE(test_long_values_are_truncated),
     KTAP_CASE(test_glob),
+    KTAP_CASE(test_glob_list),
     KTAP_CASE(test_glob_is_linear_on_hostile_patterns),
 };
 
