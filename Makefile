@@ -11,7 +11,7 @@ MEM       ?= 512M     # guest memory
 ACCEL     ?= tcg      # tcg (software, multi-threaded) or kvm (real hardware only)
 QEMUEXTRA ?=          # extra QEMU arguments for run/debug
 DONGLE    ?= modem    # far end of the HSI dongle for run and debug: loopback, echo, modem, or none
-T         ?=          # test filter: globs on suite.case, comma-separated (T=pool.*)
+T         ?=          # filter: globs on suite.case (make test) or benchmark names (make bench), comma-separated
 TEST_CPUS ?= 1,2,4    # the processor counts make test runs every kernel test with
 BENCH_CPUS ?= 1,2,4,8 # the processor counts make bench runs the in-kernel benchmarks with
 JOBS      ?= 2        # QEMU instances make test runs at once
@@ -232,7 +232,8 @@ bench:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)python3 tools/bench/boottime --kernel $(B)/kernel.elf --cpus $(CPUS)
 	@echo
-	$(Q)python3 tools/bench/kernelbench --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL)
+	$(Q)python3 tools/bench/kernelbench --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL) \
+		$(if $(T),--filter '$(T)')
 	@echo
 	+$(Q)$(DONGLE_MAKE) bench
 
