@@ -133,6 +133,14 @@ VOID KiTerminateThread(NTSTATUS ExitStatus)
     PKTHREAD thread = KeGetCurrentThread();
     KiCheckThreadMayExit(thread);
     KiAcquireDispatcherLock();
+    /* A kernel APC queued since the check (a request of this thread being
+       completed on another processor, say) would never run once the thread
+       is Terminated: let it run first. Once the thread is Terminated under
+       this lock, KeInsertQueueApc refuses new ones. */
+    while (KiRequestApcIfPending(thread)) {
+        KiReleaseDispatcherLock(PASSIVE_LEVEL);
+        KiAcquireDispatcherLock();
+    }
     thread->Header.SignalState = 1;
     KiWaitTest(thread, 0);
     thread->State = Terminated;

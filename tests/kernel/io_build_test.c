@@ -129,6 +129,7 @@ typedef struct _MOCK {
     NTSTATUS Status;
     ULONG Fill;      /* bytes of output to write: Information */
     CCHAR Boost;
+    ULONG DpcDelay; /* microseconds MockDpc stalls before completing */
     KDPC Dpc;
     PIRP Held;
     volatile BOOLEAN Completed; /* IoCompleteRequest has returned */
@@ -164,6 +165,7 @@ static VOID MockDpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
     UNREFERENCED_PARAMETER(Arg1);
     UNREFERENCED_PARAMETER(Arg2);
     MOCK *mock = Context;
+    KeStallExecutionProcessor(mock->DpcDelay);
     MockComplete(mock, mock->Held);
 }
 
@@ -425,5 +427,34 @@ KTEST(io_build, request_of_a_thread_that_ended_is_freed)
     KT_ASSERT_NOT_NULL(mock->Held);
     KT_EXPECT_NOT_NULL(mock->Held->AssociatedIrp.SystemBuffer);
     MockComplete(mock, mock->Held);
+    IoTestUnloadDriver(driver);
+}
+
+/* Requests completed on another processor just as their threads end: the
+   APC that brings each back either runs before its thread is gone or is
+   refused because it is, and the IRP is freed either way (the pool check
+   after the test finds one that is not). The DPC's delay sweeps the
+   completion across the thread's way out. */
+KTEST(io_build, requests_completing_as_their_threads_exit_are_freed)
+{
+    if (KeNumberProcessors < 2) {
+        KtSkip("needs a second processor to complete on");
+        return;
+    }
+    PDRIVER_OBJECT driver;
+    PDEVICE_OBJECT device = LoadMock(&driver, DO_BUFFERED_IO);
+    KT_ASSERT_NOT_NULL(device);
+    MOCK *mock = device->DeviceExtension;
+    mock->Mode = MockFromDpc;
+    KeSetTargetProcessorDpc(&mock->Dpc, 1);
+    for (ULONG i = 0; i < 400; i++) {
+        mock->Completed = FALSE;
+        mock->DpcDelay = i % 40;
+        KT_ASSERT_TRUE(KtJoinThread(KtStartThread(IssueAndLeave, device, 0, 1), 5000));
+        for (ULONG ms = 0; ms < 5000 && !mock->Completed; ms++)
+            KtSleep(1);
+        KT_ASSERT_TRUE(mock->Completed);
+    }
+    KeFlushQueuedDpcs();
     IoTestUnloadDriver(driver);
 }
