@@ -170,16 +170,17 @@ PAGEABLE_CODE PIRP IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OB
 /* ---- completion in the thread ------------------------------------------------ */
 
 /* The APC's kernel routine, at APC_LEVEL in the thread that built the IRP.
-   SystemArgument1 carries the priority boost. */
+   The boost was given when the APC woke the thread; the event is set
+   without one, as NT does, so that other waiters on it get none. */
 static VOID IopCompleteRequest(PKAPC Apc, PKNORMAL_ROUTINE *NormalRoutine, PVOID *NormalContext,
                                PVOID *SystemArgument1, PVOID *SystemArgument2)
 {
     UNREFERENCED_PARAMETER(NormalRoutine);
     UNREFERENCED_PARAMETER(NormalContext);
+    UNREFERENCED_PARAMETER(SystemArgument1);
     UNREFERENCED_PARAMETER(SystemArgument2);
     PIRP irp = CONTAINING_RECORD(Apc, IRP, Tail.Apc);
     PETHREAD thread = (PETHREAD)Apc->Thread;
-    KPRIORITY boost = (KPRIORITY)(LONG_PTR)*SystemArgument1;
     IO_STATUS_BLOCK result = irp->IoStatus;
     PIO_STATUS_BLOCK iosb = irp->UserIosb;
     PKEVENT event = irp->UserEvent;
@@ -192,7 +193,7 @@ static VOID IopCompleteRequest(PKAPC Apc, PKNORMAL_ROUTINE *NormalRoutine, PVOID
     if (iosb != NULL)
         *iosb = result;
     if (event != NULL)
-        KeSetEvent(event, boost, FALSE);
+        KeSetEvent(event, IO_NO_INCREMENT, FALSE);
     ObDereferenceObject(thread);
 }
 
@@ -208,7 +209,7 @@ VOID IopCompleteToThread(PIRP Irp, CCHAR PriorityBoost)
                     NULL, KernelMode, NULL);
     /* From here the IRP may be freed at any moment: by this thread as soon
        as IRQL drops below APC_LEVEL, or by its own on another processor. */
-    if (KeInsertQueueApc(&Irp->Tail.Apc, (PVOID)(LONG_PTR)PriorityBoost, NULL, PriorityBoost))
+    if (KeInsertQueueApc(&Irp->Tail.Apc, NULL, NULL, PriorityBoost))
         return;
     /* The thread has terminated: nobody is left to take the result. */
     Irp->Tail.Overlay.Thread = thread;
