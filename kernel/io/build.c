@@ -52,8 +52,10 @@ static VOID IopFreeThreadIrp(PIRP Irp)
     IoFreeIrp(Irp);
 }
 
-/* Buffered I/O: a pool buffer of Size bytes holding the InputLength bytes
-   of Input; Output (if OutputLength) gets the result back at completion. */
+/* Buffered I/O: a pool buffer as large as the larger length, holding the
+   InputLength bytes of Input; Output (if any) gets the result back at
+   completion. A NULL buffer with a length is passed on as NT does: the
+   driver sees the length, nothing is copied from or to NULL. */
 static BOOLEAN IopAttachSystemBuffer(PIRP Irp, PVOID Input, ULONG InputLength, PVOID Output,
                                      ULONG OutputLength)
 {
@@ -64,11 +66,11 @@ static BOOLEAN IopAttachSystemBuffer(PIRP Irp, PVOID Input, ULONG InputLength, P
     if (buffer == NULL)
         return FALSE;
     RtlZeroMemory(buffer, size); /* the driver never sees stale pool */
-    if (InputLength)
+    if (Input != NULL && InputLength)
         RtlCopyMemory(buffer, Input, InputLength);
     Irp->AssociatedIrp.SystemBuffer = buffer;
     Irp->Flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER;
-    if (OutputLength) {
+    if (Output != NULL && OutputLength) {
         Irp->Flags |= IRP_INPUT_OPERATION;
         Irp->UserBuffer = Output;
     }
@@ -79,7 +81,7 @@ static BOOLEAN IopAttachSystemBuffer(PIRP Irp, PVOID Input, ULONG InputLength, P
    the pages; every kernel buffer in KeLab is resident already.) */
 static BOOLEAN IopAttachMdl(PIRP Irp, PVOID Buffer, ULONG Length)
 {
-    if (Length == 0)
+    if (Buffer == NULL || Length == 0)
         return TRUE;
     PMDL mdl = IoAllocateMdl(Buffer, Length, FALSE, FALSE, Irp);
     if (mdl == NULL)

@@ -458,3 +458,32 @@ KTEST(io_build, requests_completing_as_their_threads_exit_are_freed)
     KeFlushQueuedDpcs();
     IoTestUnloadDriver(driver);
 }
+
+/* Lengths without buffers (a caller's mistake NT tolerates): the driver
+   sees the lengths and a zeroed system buffer; nothing is copied from or
+   back to NULL, and direct output gets no MDL. */
+KTEST(io_build, lengths_without_buffers_copy_nothing)
+{
+    static const ULONG methods[] = {METHOD_BUFFERED, METHOD_OUT_DIRECT};
+    PDRIVER_OBJECT driver;
+    PDEVICE_OBJECT device = LoadMock(&driver, 0);
+    KT_ASSERT_NOT_NULL(device);
+    MOCK *mock = device->DeviceExtension;
+    for (ULONG i = 0; i < ARRAYSIZE(methods); i++) {
+        KEVENT event;
+        KeInitializeEvent(&event, NotificationEvent, FALSE);
+        IO_STATUS_BLOCK iosb = {.Status = IOSB_UNTOUCHED};
+        mock->Fill = methods[i] == METHOD_BUFFERED ? 8 : 0;
+        PIRP irp = IoBuildDeviceIoControlRequest(IOCTL_MOCK(methods[i]), device, NULL, 8, NULL,
+                                                 8, FALSE, &event, &iosb);
+        KT_ASSERT_NOT_NULL(irp);
+        KT_EXPECT_EQ(irp->Flags & IRP_INPUT_OPERATION, 0);
+        KT_EXPECT_EQ(IoCallDriver(device, irp), STATUS_SUCCESS);
+        KT_EXPECT_EQ(iosb.Status, STATUS_SUCCESS);
+        KT_EXPECT_EQ(iosb.Information, mock->Fill);
+        KT_EXPECT_NOT_NULL(mock->SystemBuffer);
+        KT_EXPECT_EQ(mock->FirstInputByte, 0);
+        KT_EXPECT_NULL(mock->Mdl);
+    }
+    IoTestUnloadDriver(driver);
+}
