@@ -68,6 +68,10 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
     if (!NT_SUCCESS(status))
         return status;
     PEXTENDED_DEVOBJ_EXTENSION ext = (PEXTENDED_DEVOBJ_EXTENSION)(device + 1);
+    /* First, so that the delete procedure, which drops this reference,
+       may run on every way out from here on. */
+    device->DriverObject = DriverObject;
+    ObReferenceObject(DriverObject);
     if (DeviceName != NULL && !IopSetName(&ext->Name, DeviceName)) {
         ObDereferenceObject(device);
         return STATUS_OBJECT_NAME_INVALID;
@@ -79,14 +83,12 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
     OBJECT_TO_OBJECT_HEADER(device)->Name = ext->Named ? ext->Name.Display : NULL;
     device->Type = IO_TYPE_DEVICE;
     device->Size = (USHORT)(IOP_EXTENSION_OFFSET + DeviceExtensionSize);
-    device->DriverObject = DriverObject;
     device->Flags = DO_DEVICE_INITIALIZING | (Exclusive ? DO_EXCLUSIVE : 0);
     device->Characteristics = DeviceCharacteristics;
     device->DeviceExtension = DeviceExtensionSize ? (PUCHAR)device + IOP_EXTENSION_OFFSET : NULL;
     device->DeviceType = DeviceType;
     device->StackSize = 1;
     device->DeviceObjectExtension = (PDEVOBJ_EXTENSION)ext;
-    ObReferenceObject(DriverObject);
 
     KIRQL oldIrql;
     KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
