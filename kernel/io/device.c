@@ -105,8 +105,19 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
     return STATUS_SUCCESS;
 }
 
-/* The device leaves its driver's list and the namespace at once; the
-   object goes when the last reference does (an open file object, a
+/* Takes the device off its driver's list. Database lock held. */
+static VOID IopUnlinkFromDriver(PDEVICE_OBJECT DeviceObject)
+{
+    PDEVICE_OBJECT *link = &DeviceObject->DriverObject->DeviceObject;
+    while (*link != DeviceObject)
+        link = &(*link)->NextDevice;
+    *link = DeviceObject->NextDevice;
+}
+
+/* The device leaves the namespace at once, and its driver's list when
+   nobody has it open (at once, or with its last close: until then the
+   driver is in use, as requests through an open file still reach it).
+   The object goes when the last reference does (an open file object, a
    device below it that it was not detached from). */
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
 {
@@ -115,12 +126,19 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
     KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
     ext->DeletePending = TRUE;
     RemoveEntryList(&ext->DeviceListEntry);
-    PDEVICE_OBJECT *link = &DeviceObject->DriverObject->DeviceObject;
-    while (*link != DeviceObject)
-        link = &(*link)->NextDevice;
-    *link = DeviceObject->NextDevice;
+    if (DeviceObject->ReferenceCount == 0)
+        IopUnlinkFromDriver(DeviceObject);
     KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
     ObDereferenceObject(DeviceObject);
+}
+
+VOID IopCloseDevice(PDEVICE_OBJECT DeviceObject)
+{
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
+    if (--DeviceObject->ReferenceCount == 0 && IopDeviceExtension(DeviceObject)->DeletePending)
+        IopUnlinkFromDriver(DeviceObject);
+    KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
 }
 
 /* The top of the stack DeviceObject is in. Database lock held. */

@@ -57,10 +57,7 @@ static VOID IopDeleteFileObject(PVOID Object)
     PDEVICE_OBJECT device = ((PFILE_OBJECT)Object)->DeviceObject;
     if (device == NULL)
         return;
-    KIRQL oldIrql;
-    KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
-    device->ReferenceCount--;
-    KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
+    IopCloseDevice(device);
     ObDereferenceObject(device);
 }
 
