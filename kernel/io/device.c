@@ -61,10 +61,11 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
 {
     if (DeviceName != NULL && !IopIsDeviceName(DeviceName))
         return STATUS_OBJECT_NAME_INVALID; /* KeLab's namespace has only \Device */
+    SIZE_T size = IOP_EXTENSION_OFFSET + (SIZE_T)DeviceExtensionSize;
+    if (size > 0xFFFFFFFF) /* more than an object's ULONG size: more than there is anyway */
+        return STATUS_INSUFFICIENT_RESOURCES;
     PDEVICE_OBJECT device;
-    NTSTATUS status =
-        ObCreateObject(&IopDeviceObjectType, (ULONG)(IOP_EXTENSION_OFFSET + DeviceExtensionSize),
-                       NULL, (PVOID *)&device);
+    NTSTATUS status = ObCreateObject(&IopDeviceObjectType, (ULONG)size, NULL, (PVOID *)&device);
     if (!NT_SUCCESS(status))
         return status;
     PEXTENDED_DEVOBJ_EXTENSION ext = (PEXTENDED_DEVOBJ_EXTENSION)(device + 1);
@@ -82,7 +83,7 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
     ext->Named = DeviceName != NULL;
     OBJECT_TO_OBJECT_HEADER(device)->Name = ext->Named ? ext->Name.Display : NULL;
     device->Type = IO_TYPE_DEVICE;
-    device->Size = (USHORT)(IOP_EXTENSION_OFFSET + DeviceExtensionSize);
+    device->Size = (USHORT)size;
     device->Flags = DO_DEVICE_INITIALIZING | (Exclusive ? DO_EXCLUSIVE : 0);
     device->Characteristics = DeviceCharacteristics;
     device->DeviceExtension = DeviceExtensionSize ? (PUCHAR)device + IOP_EXTENSION_OFFSET : NULL;
