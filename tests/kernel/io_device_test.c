@@ -58,6 +58,31 @@ static NTSTATUS Open(PCWSTR Name, PFILE_OBJECT *File, PDEVICE_OBJECT *Top)
     return IoGetDeviceObjectPointer(&name, 0, File, Top);
 }
 
+/* A driver of the test's own with Count ready, unnamed devices, each
+   alone in its stack, in Devices[]; NULL if any of it failed. */
+static PDRIVER_OBJECT LoadWithDevices(PCWSTR Name, ULONG Count, PDEVICE_OBJECT *Devices)
+{
+    PDRIVER_OBJECT driver = IoTestLoadDriver(Name, NULL);
+    for (ULONG i = 0; i < Count && driver != NULL; i++) {
+        Devices[i] = IoTestAddDevice(driver, 0, NULL, NULL);
+        if (Devices[i] == NULL) {
+            IoTestUnloadDriver(driver);
+            driver = NULL;
+        }
+    }
+    return driver;
+}
+
+/* Lower's device (named Name, or not) with Upper's attached on top: a
+   function driver's device and a filter's. FALSE if either failed. */
+static BOOLEAN AddFilteredDevice(PDRIVER_OBJECT Lower, PCWSTR Name, PDRIVER_OBJECT Upper,
+                                 PDEVICE_OBJECT *Device, PDEVICE_OBJECT *Filter)
+{
+    *Device = IoTestAddDevice(Lower, 0, Name, NULL);
+    *Filter = *Device != NULL ? IoTestAddDevice(Upper, 0, NULL, *Device) : NULL;
+    return *Filter != NULL;
+}
+
 /* ---- creating devices -------------------------------------------------------- */
 
 KTEST(io_device, create_fills_in_the_device_object)
@@ -265,7 +290,8 @@ KTEST(io_device, a_deleted_devices_name_can_be_used_again)
     PDEVICE_OBJECT reborn = IoTestAddDevice(driver, 0, L"\\Device\\IoTestReused", NULL);
     KT_ASSERT_NOT_NULL(reborn);
     KT_EXPECT_EQ(LiveDevices(reborn), live); /* the old one was freed at once */
-    KT_ASSERT_EQ(Open(L"\\Device\\IoTestReused", &file, &top), STATUS_SUCCESS);
+    file = IoTestOpen(L"\\Device\\IoTestReused", &top);
+    KT_ASSERT_NOT_NULL(file);
     KT_EXPECT_EQ(file->DeviceObject, reborn);
     ObDereferenceObject(file);
     IoTestUnloadDriver(driver);
@@ -277,16 +303,14 @@ KTEST(io_device, open_returns_the_top_of_the_stack_and_a_file_object)
 {
     PDRIVER_OBJECT driver = IoTestLoadDriver(L"\\Driver\\IoTestOpen", NULL);
     KT_ASSERT_NOT_NULL(driver);
-    PDEVICE_OBJECT bottom = IoTestAddDevice(driver, 0, L"\\Device\\IoTestOpened", NULL);
-    PDEVICE_OBJECT filter = IoTestAddDevice(driver, 0, NULL, bottom);
-    KT_ASSERT_NOT_NULL(filter);
+    PDEVICE_OBJECT bottom, filter;
+    KT_ASSERT_TRUE(AddFilteredDevice(driver, L"\\Device\\IoTestOpened", driver, &bottom, &filter));
     LONG_PTR bottomReferences = References(bottom), filterReferences = References(filter);
 
-    PFILE_OBJECT file = NULL;
     PDEVICE_OBJECT top = NULL;
-    KT_ASSERT_EQ(Open(L"\\device\\IOTESTOPENED", &file, &top), STATUS_SUCCESS);
-    KT_EXPECT_EQ(top, filter); /* requests enter at the top, so the filter sees them */
+    PFILE_OBJECT file = IoTestOpen(L"\\device\\IOTESTOPENED", &top); /* any case */
     KT_ASSERT_NOT_NULL(file);
+    KT_EXPECT_EQ(top, filter); /* requests enter at the top, so the filter sees them */
     KT_EXPECT_EQ(file->Type, IO_TYPE_FILE);
     KT_EXPECT_EQ(file->DeviceObject, bottom); /* the file is on the device named */
     KT_EXPECT_EQ(References(file), 1);        /* the caller's */
@@ -299,8 +323,8 @@ KTEST(io_device, open_returns_the_top_of_the_stack_and_a_file_object)
     KT_EXPECT_EQ(References(filter), filterReferences);
 
     /* A second open is a second file object. */
-    PFILE_OBJECT again = NULL;
-    KT_ASSERT_EQ(Open(L"\\Device\\IoTestOpened", &again, &top), STATUS_SUCCESS);
+    PFILE_OBJECT again = IoTestOpen(L"\\Device\\IoTestOpened", &top);
+    KT_ASSERT_NOT_NULL(again);
     KT_EXPECT_NE(again, file);
     KT_EXPECT_EQ(bottom->ReferenceCount, 2);
     ObDereferenceObject(again);
@@ -332,7 +356,8 @@ KTEST(io_device, a_device_still_initializing_cannot_be_opened)
     KT_EXPECT_EQ(Open(L"\\Device\\IoTestUnready", &file, &top), STATUS_NO_SUCH_DEVICE);
     KT_EXPECT_EQ(device->ReferenceCount, 0);
     device->Flags &= ~DO_DEVICE_INITIALIZING; /* what AddDevice does last */
-    KT_ASSERT_EQ(Open(L"\\Device\\IoTestUnready", &file, &top), STATUS_SUCCESS);
+    file = IoTestOpen(L"\\Device\\IoTestUnready", &top);
+    KT_ASSERT_NOT_NULL(file);
     ObDereferenceObject(file);
     IoTestUnloadDriver(driver);
 }
@@ -344,14 +369,15 @@ KTEST(io_device, an_exclusive_device_is_open_once_at_a_time)
     PDEVICE_OBJECT device = NULL;
     KT_ASSERT_EQ(Create(driver, L"\\Device\\IoTestMine", TRUE, &device), STATUS_SUCCESS);
     device->Flags &= ~DO_DEVICE_INITIALIZING;
-    PFILE_OBJECT file = NULL, second = NULL;
     PDEVICE_OBJECT top = NULL;
-    KT_ASSERT_EQ(Open(L"\\Device\\IoTestMine", &file, &top), STATUS_SUCCESS);
+    PFILE_OBJECT file = IoTestOpen(L"\\Device\\IoTestMine", &top), second = NULL;
+    KT_ASSERT_NOT_NULL(file);
     KT_EXPECT_EQ(Open(L"\\Device\\IoTestMine", &second, &top), STATUS_ACCESS_DENIED);
     KT_EXPECT_NULL(second);
     KT_EXPECT_EQ(device->ReferenceCount, 1);
     ObDereferenceObject(file);
-    KT_ASSERT_EQ(Open(L"\\Device\\IoTestMine", &second, &top), STATUS_SUCCESS);
+    second = IoTestOpen(L"\\Device\\IoTestMine", &top); /* closed, it opens again */
+    KT_ASSERT_NOT_NULL(second);
     ObDereferenceObject(second);
     IoTestUnloadDriver(driver);
 }
@@ -360,12 +386,10 @@ KTEST(io_device, an_exclusive_device_is_open_once_at_a_time)
 
 KTEST(io_device, attach_puts_the_device_on_top_of_the_stack)
 {
-    PDRIVER_OBJECT driver = IoTestLoadDriver(L"\\Driver\\IoTestAttach", NULL);
+    PDEVICE_OBJECT d[3];
+    PDRIVER_OBJECT driver = LoadWithDevices(L"\\Driver\\IoTestAttach", 3, d);
     KT_ASSERT_NOT_NULL(driver);
-    PDEVICE_OBJECT bottom = IoTestAddDevice(driver, 0, NULL, NULL);
-    PDEVICE_OBJECT middle = IoTestAddDevice(driver, 0, NULL, NULL);
-    PDEVICE_OBJECT top = IoTestAddDevice(driver, 0, NULL, NULL);
-    KT_ASSERT_NOT_NULL(top);
+    PDEVICE_OBJECT bottom = d[0], middle = d[1], top = d[2];
     LONG_PTR bottomReferences = References(bottom), middleReferences = References(middle);
     LONG_PTR topReferences = References(top);
 
@@ -395,11 +419,10 @@ KTEST(io_device, attach_over_a_taller_stack_takes_its_stack_size)
 {
     /* The stack size is the device below's plus one, whatever the new
        device had: a driver that set it higher gets it overwritten. */
-    PDRIVER_OBJECT driver = IoTestLoadDriver(L"\\Driver\\IoTestStackSize", NULL);
+    PDEVICE_OBJECT d[2];
+    PDRIVER_OBJECT driver = LoadWithDevices(L"\\Driver\\IoTestStackSize", 2, d);
     KT_ASSERT_NOT_NULL(driver);
-    PDEVICE_OBJECT bottom = IoTestAddDevice(driver, 0, NULL, NULL);
-    PDEVICE_OBJECT upper = IoTestAddDevice(driver, 0, NULL, NULL);
-    KT_ASSERT_NOT_NULL(upper);
+    PDEVICE_OBJECT bottom = d[0], upper = d[1];
     bottom->StackSize = 5; /* a bottom driver that calls further drivers itself */
     upper->StackSize = 9;
     KT_EXPECT_EQ(IoAttachDeviceToDeviceStack(upper, bottom), bottom);
@@ -413,11 +436,10 @@ KTEST(io_device, attach_leaves_the_buffering_flags_to_the_filter)
        DO_BUFFERED_IO / DO_DIRECT_IO: a filter copies those from the device
        it lands on itself, as drivers/timerfilt does, and may choose
        otherwise. Nor does it touch the filter's other flags. */
-    PDRIVER_OBJECT driver = IoTestLoadDriver(L"\\Driver\\IoTestFlags", NULL);
+    PDEVICE_OBJECT d[2];
+    PDRIVER_OBJECT driver = LoadWithDevices(L"\\Driver\\IoTestFlags", 2, d);
     KT_ASSERT_NOT_NULL(driver);
-    PDEVICE_OBJECT direct = IoTestAddDevice(driver, 0, NULL, NULL);
-    PDEVICE_OBJECT filter = IoTestAddDevice(driver, 0, NULL, NULL);
-    KT_ASSERT_NOT_NULL(filter);
+    PDEVICE_OBJECT direct = d[0], filter = d[1];
     direct->Flags |= DO_DIRECT_IO | DO_EXCLUSIVE;
     filter->Flags |= DO_BUFFERED_IO;
     KT_EXPECT_EQ(IoAttachDeviceToDeviceStack(filter, direct), direct);
@@ -428,10 +450,9 @@ KTEST(io_device, attach_leaves_the_buffering_flags_to_the_filter)
 
 KTEST(io_device, attached_device_reference_is_the_top_referenced)
 {
-    PDRIVER_OBJECT driver = IoTestLoadDriver(L"\\Driver\\IoTestTop", NULL);
+    PDEVICE_OBJECT bottom;
+    PDRIVER_OBJECT driver = LoadWithDevices(L"\\Driver\\IoTestTop", 1, &bottom);
     KT_ASSERT_NOT_NULL(driver);
-    PDEVICE_OBJECT bottom = IoTestAddDevice(driver, 0, NULL, NULL);
-    KT_ASSERT_NOT_NULL(bottom);
     LONG_PTR bottomReferences = References(bottom);
     PDEVICE_OBJECT alone = IoGetAttachedDeviceReference(bottom); /* a stack of one */
     KT_EXPECT_EQ(alone, bottom);
@@ -452,11 +473,10 @@ KTEST(io_device, attached_device_reference_is_the_top_referenced)
 
 KTEST(io_device, detach_unlinks_and_drops_the_references)
 {
-    PDRIVER_OBJECT driver = IoTestLoadDriver(L"\\Driver\\IoTestDetach", NULL);
+    PDEVICE_OBJECT d[3];
+    PDRIVER_OBJECT driver = LoadWithDevices(L"\\Driver\\IoTestDetach", 3, d);
     KT_ASSERT_NOT_NULL(driver);
-    PDEVICE_OBJECT bottom = IoTestAddDevice(driver, 0, NULL, NULL);
-    PDEVICE_OBJECT filter = IoTestAddDevice(driver, 0, NULL, NULL);
-    KT_ASSERT_NOT_NULL(filter);
+    PDEVICE_OBJECT bottom = d[0], filter = d[1], other = d[2];
     LONG_PTR bottomReferences = References(bottom), filterReferences = References(filter);
     KT_ASSERT_EQ(IoAttachDeviceToDeviceStack(filter, bottom), bottom);
     IoDetachDevice(bottom); /* called with the device below, as NT's */
@@ -467,8 +487,6 @@ KTEST(io_device, detach_unlinks_and_drops_the_references)
     KT_EXPECT_EQ(IoGetAttachedDeviceReference(bottom), bottom);
     ObDereferenceObject(bottom);
     /* Detached, it can go on top of another stack. */
-    PDEVICE_OBJECT other = IoTestAddDevice(driver, 0, NULL, NULL);
-    KT_ASSERT_NOT_NULL(other);
     KT_EXPECT_EQ(IoAttachDeviceToDeviceStack(filter, other), other);
     IoTestUnloadDriver(driver);
 }
@@ -481,9 +499,9 @@ KTEST(io_device, a_device_deleted_while_open_lives_until_closed)
     KT_ASSERT_NOT_NULL(driver);
     PDEVICE_OBJECT device = IoTestAddDevice(driver, 16, L"\\Device\\IoTestDoomed", NULL);
     KT_ASSERT_NOT_NULL(device);
-    PFILE_OBJECT file = NULL;
     PDEVICE_OBJECT top = NULL;
-    KT_ASSERT_EQ(Open(L"\\Device\\IoTestDoomed", &file, &top), STATUS_SUCCESS);
+    PFILE_OBJECT file = IoTestOpen(L"\\Device\\IoTestDoomed", &top);
+    KT_ASSERT_NOT_NULL(file);
     LONG live = LiveDevices(device);
 
     IoDeleteDevice(device);
@@ -514,9 +532,8 @@ KTEST(io_device, a_device_deleted_while_attached_lives_until_detached)
 {
     PDRIVER_OBJECT driver = IoTestLoadDriver(L"\\Driver\\IoTestDeleteStack", NULL);
     KT_ASSERT_NOT_NULL(driver);
-    PDEVICE_OBJECT bottom = IoTestAddDevice(driver, 0, NULL, NULL);
-    PDEVICE_OBJECT filter = IoTestAddDevice(driver, 0, NULL, bottom);
-    KT_ASSERT_NOT_NULL(filter);
+    PDEVICE_OBJECT bottom, filter;
+    KT_ASSERT_TRUE(AddFilteredDevice(driver, NULL, driver, &bottom, &filter));
     LONG live = LiveDevices(bottom);
 
     /* The filter is deleted first but still attached: the bottom's
@@ -547,12 +564,10 @@ KTEST(io_device, unload_is_refused_while_a_device_is_open)
 {
     PDRIVER_OBJECT driver = IoTestLoadDriver(L"\\Driver\\IoTestBusy", NULL);
     KT_ASSERT_NOT_NULL(driver);
-    PDEVICE_OBJECT device = IoTestAddDevice(driver, 0, L"\\Device\\IoTestBusy", NULL);
-    PDEVICE_OBJECT filter = IoTestAddDevice(driver, 0, NULL, device);
-    KT_ASSERT_NOT_NULL(filter);
-    PFILE_OBJECT file = NULL;
-    PDEVICE_OBJECT top = NULL;
-    KT_ASSERT_EQ(Open(L"\\Device\\IoTestBusy", &file, &top), STATUS_SUCCESS);
+    PDEVICE_OBJECT device, filter, top;
+    KT_ASSERT_TRUE(AddFilteredDevice(driver, L"\\Device\\IoTestBusy", driver, &device, &filter));
+    PFILE_OBJECT file = IoTestOpen(L"\\Device\\IoTestBusy", &top);
+    KT_ASSERT_NOT_NULL(file);
     KT_EXPECT_EQ(IopUnloadDriver(driver), STATUS_INVALID_DEVICE_STATE);
     /* DriverUnload did not run: its devices are all there. */
     KT_EXPECT_EQ(driver->DeviceObject, filter);
@@ -568,9 +583,8 @@ KTEST(io_device, unload_is_refused_while_another_drivers_device_is_attached)
     PDRIVER_OBJECT upper = IoTestLoadDriver(L"\\Driver\\IoTestUpper", NULL);
     KT_ASSERT_NOT_NULL(lower);
     KT_ASSERT_NOT_NULL(upper);
-    PDEVICE_OBJECT device = IoTestAddDevice(lower, 0, NULL, NULL);
-    PDEVICE_OBJECT filter = IoTestAddDevice(upper, 0, NULL, device);
-    KT_ASSERT_NOT_NULL(filter);
+    PDEVICE_OBJECT device, filter;
+    KT_ASSERT_TRUE(AddFilteredDevice(lower, NULL, upper, &device, &filter));
     KT_EXPECT_EQ(IopUnloadDriver(lower), STATUS_INVALID_DEVICE_STATE); /* filters first */
     KT_EXPECT_EQ(lower->DeviceObject, device);
     KT_EXPECT_EQ(device->AttachedDevice, filter);
@@ -585,12 +599,10 @@ KTEST(io_device, a_filter_is_not_unloaded_while_the_stack_below_is_open)
     PDRIVER_OBJECT upper = IoTestLoadDriver(L"\\Driver\\IoTestFilterAbove", NULL);
     KT_ASSERT_NOT_NULL(lower);
     KT_ASSERT_NOT_NULL(upper);
-    PDEVICE_OBJECT device = IoTestAddDevice(lower, 0, L"\\Device\\IoTestOpenBelow", NULL);
-    PDEVICE_OBJECT filter = IoTestAddDevice(upper, 0, NULL, device);
-    KT_ASSERT_NOT_NULL(filter);
-    PFILE_OBJECT file = NULL;
-    PDEVICE_OBJECT top = NULL;
-    KT_ASSERT_EQ(Open(L"\\Device\\IoTestOpenBelow", &file, &top), STATUS_SUCCESS);
+    PDEVICE_OBJECT device, filter, top;
+    KT_ASSERT_TRUE(AddFilteredDevice(lower, L"\\Device\\IoTestOpenBelow", upper, &device, &filter));
+    PFILE_OBJECT file = IoTestOpen(L"\\Device\\IoTestOpenBelow", &top);
+    KT_ASSERT_NOT_NULL(file);
     KT_EXPECT_EQ(top, filter); /* requests through the open go through the filter */
     KT_EXPECT_EQ(IopUnloadDriver(upper), STATUS_INVALID_DEVICE_STATE);
     KT_EXPECT_EQ(upper->DeviceObject, filter);
@@ -608,9 +620,9 @@ KTEST(io_device, unload_is_refused_while_a_deleted_device_is_still_open)
     KT_ASSERT_NOT_NULL(driver);
     PDEVICE_OBJECT device = IoTestAddDevice(driver, 0, L"\\Device\\IoTestGone", NULL);
     KT_ASSERT_NOT_NULL(device);
-    PFILE_OBJECT file = NULL;
-    PDEVICE_OBJECT top = NULL;
-    KT_ASSERT_EQ(Open(L"\\Device\\IoTestGone", &file, &top), STATUS_SUCCESS);
+    PDEVICE_OBJECT top;
+    PFILE_OBJECT file = IoTestOpen(L"\\Device\\IoTestGone", &top);
+    KT_ASSERT_NOT_NULL(file);
     IoDeleteDevice(device);
     KT_EXPECT_EQ(IopUnloadDriver(driver), STATUS_INVALID_DEVICE_STATE);
     ObDereferenceObject(file);
@@ -620,10 +632,9 @@ KTEST(io_device, unload_is_refused_while_a_deleted_device_is_still_open)
 
 KTEST(io_device, unload_without_an_unload_routine_is_refused)
 {
-    PDRIVER_OBJECT driver = IoTestLoadDriver(L"\\Driver\\IoTestForever", NULL);
+    PDEVICE_OBJECT device;
+    PDRIVER_OBJECT driver = LoadWithDevices(L"\\Driver\\IoTestForever", 1, &device);
     KT_ASSERT_NOT_NULL(driver);
-    PDEVICE_OBJECT device = IoTestAddDevice(driver, 0, NULL, NULL);
-    KT_ASSERT_NOT_NULL(device);
     PDRIVER_UNLOAD unload = driver->DriverUnload;
     driver->DriverUnload = NULL; /* a driver that cannot be unloaded */
     KT_EXPECT_EQ(IopUnloadDriver(driver), STATUS_INVALID_DEVICE_REQUEST);
