@@ -23,6 +23,8 @@
 #define INVALID_KERNEL_HANDLE                0x00000093
 #define PAGE_FAULT_IN_NONPAGED_AREA          0x00000050
 #define PFN_LIST_CORRUPT                     0x0000004E
+#define TARGET_MDL_TOO_SMALL                 0x00000040
+#define INVALID_MDL_RANGE                    0x0000012E
 #define UNEXPECTED_KERNEL_MODE_TRAP          0x0000007F
 #define NMI_HARDWARE_FAILURE                 0x00000080
 #define MANUALLY_INITIATED_CRASH             0x000000E2

@@ -105,6 +105,9 @@ PDRIVER_OBJECT IopReferenceDriverByName(PCUNICODE_STRING Name);
 BOOLEAN IopIsDriverInUse(PDRIVER_OBJECT DriverObject);
 /* The device below, NULL at the bottom of its stack. Database lock held. */
 PDEVICE_OBJECT IopLowerDevice(PDEVICE_OBJECT DeviceObject);
+/* One open of the device fewer (its file object went); a deleted device
+   leaves its driver with its last open. */
+VOID IopCloseDevice(PDEVICE_OBJECT DeviceObject);
 
 /* namespace.c: \Device\... names. The named device, referenced; or NULL. */
 PDEVICE_OBJECT IopReferenceDeviceByName(PCUNICODE_STRING Name);

@@ -61,13 +61,18 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
 {
     if (DeviceName != NULL && !IopIsDeviceName(DeviceName))
         return STATUS_OBJECT_NAME_INVALID; /* KeLab's namespace has only \Device */
+    SIZE_T size = IOP_EXTENSION_OFFSET + (SIZE_T)DeviceExtensionSize;
+    if (size > 0xFFFFFFFF) /* more than an object's ULONG size: more than there is anyway */
+        return STATUS_INSUFFICIENT_RESOURCES;
     PDEVICE_OBJECT device;
-    NTSTATUS status =
-        ObCreateObject(&IopDeviceObjectType, (ULONG)(IOP_EXTENSION_OFFSET + DeviceExtensionSize),
-                       NULL, (PVOID *)&device);
+    NTSTATUS status = ObCreateObject(&IopDeviceObjectType, (ULONG)size, NULL, (PVOID *)&device);
     if (!NT_SUCCESS(status))
         return status;
     PEXTENDED_DEVOBJ_EXTENSION ext = (PEXTENDED_DEVOBJ_EXTENSION)(device + 1);
+    /* First, so that the delete procedure, which drops this reference,
+       may run on every way out from here on. */
+    device->DriverObject = DriverObject;
+    ObReferenceObject(DriverObject);
     if (DeviceName != NULL && !IopSetName(&ext->Name, DeviceName)) {
         ObDereferenceObject(device);
         return STATUS_OBJECT_NAME_INVALID;
@@ -78,15 +83,13 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
     ext->Named = DeviceName != NULL;
     OBJECT_TO_OBJECT_HEADER(device)->Name = ext->Named ? ext->Name.Display : NULL;
     device->Type = IO_TYPE_DEVICE;
-    device->Size = (USHORT)(IOP_EXTENSION_OFFSET + DeviceExtensionSize);
-    device->DriverObject = DriverObject;
+    device->Size = (USHORT)size;
     device->Flags = DO_DEVICE_INITIALIZING | (Exclusive ? DO_EXCLUSIVE : 0);
     device->Characteristics = DeviceCharacteristics;
     device->DeviceExtension = DeviceExtensionSize ? (PUCHAR)device + IOP_EXTENSION_OFFSET : NULL;
     device->DeviceType = DeviceType;
     device->StackSize = 1;
     device->DeviceObjectExtension = (PDEVOBJ_EXTENSION)ext;
-    ObReferenceObject(DriverObject);
 
     KIRQL oldIrql;
     KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
@@ -103,8 +106,19 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
     return STATUS_SUCCESS;
 }
 
-/* The device leaves its driver's list and the namespace at once; the
-   object goes when the last reference does (an open file object, a
+/* Takes the device off its driver's list. Database lock held. */
+static VOID IopUnlinkFromDriver(PDEVICE_OBJECT DeviceObject)
+{
+    PDEVICE_OBJECT *link = &DeviceObject->DriverObject->DeviceObject;
+    while (*link != DeviceObject)
+        link = &(*link)->NextDevice;
+    *link = DeviceObject->NextDevice;
+}
+
+/* The device leaves the namespace at once, and its driver's list when
+   nobody has it open (at once, or with its last close: until then the
+   driver is in use, as requests through an open file still reach it).
+   The object goes when the last reference does (an open file object, a
    device below it that it was not detached from). */
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
 {
@@ -113,12 +127,19 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
     KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
     ext->DeletePending = TRUE;
     RemoveEntryList(&ext->DeviceListEntry);
-    PDEVICE_OBJECT *link = &DeviceObject->DriverObject->DeviceObject;
-    while (*link != DeviceObject)
-        link = &(*link)->NextDevice;
-    *link = DeviceObject->NextDevice;
+    if (DeviceObject->ReferenceCount == 0)
+        IopUnlinkFromDriver(DeviceObject);
     KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
     ObDereferenceObject(DeviceObject);
+}
+
+VOID IopCloseDevice(PDEVICE_OBJECT DeviceObject)
+{
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
+    if (--DeviceObject->ReferenceCount == 0 && IopDeviceExtension(DeviceObject)->DeletePending)
+        IopUnlinkFromDriver(DeviceObject);
+    KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
 }
 
 /* The top of the stack DeviceObject is in. Database lock held. */

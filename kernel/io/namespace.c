@@ -57,10 +57,7 @@ static VOID IopDeleteFileObject(PVOID Object)
     PDEVICE_OBJECT device = ((PFILE_OBJECT)Object)->DeviceObject;
     if (device == NULL)
         return;
-    KIRQL oldIrql;
-    KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
-    device->ReferenceCount--;
-    KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
+    IopCloseDevice(device);
     ObDereferenceObject(device);
 }
 
@@ -79,6 +76,8 @@ static NTSTATUS IopOpenDevice(PDEVICE_OBJECT Device, PFILE_OBJECT *FileObject)
     KIRQL oldIrql;
     KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
     if (Device->Flags & DO_DEVICE_INITIALIZING) /* its driver is not done setting it up */
+        status = STATUS_NO_SUCH_DEVICE;
+    else if (IopDeviceExtension(Device)->DeletePending) /* deleted since it was found */
         status = STATUS_NO_SUCH_DEVICE;
     else if ((Device->Flags & DO_EXCLUSIVE) && Device->ReferenceCount != 0)
         status = STATUS_ACCESS_DENIED;

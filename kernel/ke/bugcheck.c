@@ -60,6 +60,11 @@ static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
      "A physical page was freed that was not allocated (P2 the page frame number)."},
     {PAGE_FAULT_IN_NONPAGED_AREA, "PAGE_FAULT_IN_NONPAGED_AREA",
      "Invalid kernel memory was referenced (P1 address, P2 0 read/1 write/8 execute, P3 code)."},
+    {TARGET_MDL_TOO_SMALL, "TARGET_MDL_TOO_SMALL",
+     "IoBuildPartialMdl was given a target MDL with too few frames for the part asked for."},
+    {INVALID_MDL_RANGE, "INVALID_MDL_RANGE",
+     "IoBuildPartialMdl was asked for a part outside its source MDL (P1 source, P2 target, "
+     "P3 address, P4 length)."},
     {UNEXPECTED_KERNEL_MODE_TRAP, "UNEXPECTED_KERNEL_MODE_TRAP",
      "The processor raised a trap the kernel cannot take (P1 vector; 8 = double fault, "
      "typically a kernel stack overflow)."},

@@ -60,8 +60,9 @@ PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T NumberOfBytes,
                                              MEMORY_CACHING_TYPE CacheType)
 {
     ULONG64 boundary = (ULONG64)BoundaryAddressMultiple.QuadPart;
-    if (NumberOfBytes == 0 || (boundary & (boundary - 1)) != 0 ||
-        (boundary != 0 && boundary < PAGE_SIZE))
+    if (NumberOfBytes == 0 || NumberOfBytes > (SIZE_T)0xFFFFFFFF * PAGE_SIZE)
+        return NULL; /* its pages are counted in a ULONG (and 16 TiB is more than there is) */
+    if ((boundary & (boundary - 1)) != 0 || (boundary != 0 && boundary < PAGE_SIZE))
         return NULL; /* a boundary is a power of two, and at least a page */
     ULONG pages = (ULONG)BYTES_TO_PAGES(NumberOfBytes);
     MI_CONTIGUOUS_ALLOCATION *allocation =

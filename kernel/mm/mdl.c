@@ -78,12 +78,19 @@ VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
 /* The target shares the source's pages from VirtualAddress on (Length 0:
    to the end of the source). A part of a resident buffer is resident and
    mapped where the source is; a part of a mapped MDL must be mapped on
-   its own (MmGetSystemAddressForMdlSafe). */
+   its own (MmGetSystemAddressForMdlSafe). A part outside the source, or
+   too big for the target's frame array, is the caller's bug, and NT's
+   stop codes for it say which. */
 VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length)
 {
     ULONG_PTR offset = (PUCHAR)VirtualAddress - (PUCHAR)MmGetMdlVirtualAddress(SourceMdl);
+    if (offset > SourceMdl->ByteCount || Length > SourceMdl->ByteCount - offset)
+        KeBugCheckEx(INVALID_MDL_RANGE, (ULONG_PTR)SourceMdl, (ULONG_PTR)TargetMdl,
+                     (ULONG_PTR)VirtualAddress, Length);
     if (Length == 0)
         Length = SourceMdl->ByteCount - (ULONG)offset;
+    if (MmSizeOfMdl(VirtualAddress, Length) > (SIZE_T)TargetMdl->Size)
+        KeBugCheckEx(TARGET_MDL_TOO_SMALL, 0, 0, 0, 0);
     CSHORT size = TargetMdl->Size;
     MmInitializeMdl(TargetMdl, VirtualAddress, Length);
     TargetMdl->Size = size;

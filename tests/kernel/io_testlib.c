@@ -62,12 +62,18 @@ PDEVICE_OBJECT IoTestAddDevice(PDRIVER_OBJECT Driver, ULONG ExtensionSize, PCWST
     return device;
 }
 
-PFILE_OBJECT IoTestOpenTimer(PDEVICE_OBJECT *Top)
+PFILE_OBJECT IoTestOpen(PCWSTR Name, PDEVICE_OBJECT *Top)
 {
-    UNICODE_STRING name = RTL_CONSTANT_STRING(TIMER_DEVICE_NAME);
+    UNICODE_STRING name;
+    RtlInitUnicodeString(&name, Name);
     PFILE_OBJECT file = NULL;
     KT_EXPECT_EQ(IoGetDeviceObjectPointer(&name, 0, &file, Top), STATUS_SUCCESS);
     return file;
+}
+
+PFILE_OBJECT IoTestOpenTimer(PDEVICE_OBJECT *Top)
+{
+    return IoTestOpen(TIMER_DEVICE_NAME, Top);
 }
 
 BOOLEAN IoTestWait(PKEVENT Event, ULONG TimeoutMs)

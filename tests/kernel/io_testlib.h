@@ -23,7 +23,10 @@ VOID IoTestUnloadDriver(PDRIVER_OBJECT Driver);
 PDEVICE_OBJECT IoTestAddDevice(PDRIVER_OBJECT Driver, ULONG ExtensionSize, PCWSTR Name,
                                PDEVICE_OBJECT Below);
 
-/* The timer device's stack, opened: *Top is where requests go. */
+/* The named device's stack, opened (IoGetDeviceObjectPointer, which must
+   succeed): *Top is where requests go; NULL if the open failed. */
+PFILE_OBJECT IoTestOpen(PCWSTR Name, PDEVICE_OBJECT *Top);
+/* The timer device's stack, opened. */
 PFILE_OBJECT IoTestOpenTimer(PDEVICE_OBJECT *Top);
 
 /* Waits (with a timeout that fails the test) for a request's event. */
