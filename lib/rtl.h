@@ -33,10 +33,10 @@ int KL_CRT(strcmp)(const char *a, const char *b);
 int KL_CRT(strncmp)(const char *a, const char *b, size_t n);
 char *KL_CRT(strchr)(const char *s, int c);
 
-#define RtlCopyMemory(d, s, n) KL_CRT(memcpy)((d), (s), (n))
-#define RtlMoveMemory(d, s, n) KL_CRT(memmove)((d), (s), (n))
-#define RtlFillMemory(d, n, c) KL_CRT(memset)((d), (c), (n))
-#define RtlZeroMemory(d, n)    KL_CRT(memset)((d), 0, (n))
+#define RtlCopyMemory(d, s, n)  KL_CRT(memcpy)((d), (s), (n))
+#define RtlMoveMemory(d, s, n)  KL_CRT(memmove)((d), (s), (n))
+#define RtlFillMemory(d, n, c)  KL_CRT(memset)((d), (c), (n))
+#define RtlZeroMemory(d, n)     KL_CRT(memset)((d), 0, (n))
 #define RtlEqualMemory(a, b, n) (KL_CRT(memcmp)((a), (b), (n)) == 0)
 /* Returns how many leading bytes are equal (NT semantics, not memcmp's). */
 SIZE_T RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length);

@@ -59,11 +59,11 @@ typedef struct _KTSS64 {
 
 /* A processor's DPC queue (kernel/ke/dpc.c). */
 typedef struct _KDPC_DATA {
-    LIST_ENTRY DpcListHead;  /* DpcLock: high importance at the head */
-    KSPIN_LOCK DpcLock;      /* taken at HIGH_LEVEL: DPCs are queued from ISRs */
-    ULONG DpcQueueDepth;     /* DpcLock */
+    LIST_ENTRY DpcListHead;    /* DpcLock: high importance at the head */
+    KSPIN_LOCK DpcLock;        /* taken at HIGH_LEVEL: DPCs are queued from ISRs */
+    ULONG DpcQueueDepth;       /* DpcLock */
     volatile ULONG64 DpcCount; /* DPCs run; only this processor writes it */
-    CHAR LockName[12];       /* "DpcQueue<n>", for `locks` */
+    CHAR LockName[12];         /* "DpcQueue<n>", for `locks` */
 } KDPC_DATA;
 
 /* Inter-processor requests (kernel/ke/ipi.c): bits in KPRCB.IpiRequests. */
@@ -73,16 +73,16 @@ typedef struct _KDPC_DATA {
 
 typedef enum _KTHREAD_STATE {
     Initialized,
-    Ready,      /* in a ready queue */
+    Ready, /* in a ready queue */
     Running,
-    Standby,    /* chosen to run next on a processor (KPRCB.NextThread) */
+    Standby, /* chosen to run next on a processor (KPRCB.NextThread) */
     Terminated,
     Waiting,
 } KTHREAD_STATE;
 
-#define KI_TIMER_WAIT_BLOCK THREAD_WAIT_OBJECTS /* WaitBlock[3]: the timeout */
-#define KI_QUANTUM_TICKS    3                   /* 12 ms at 250 Hz */
-#define KI_SYSTEM_BASE_PRIORITY 8               /* system threads start here */
+#define KI_TIMER_WAIT_BLOCK     THREAD_WAIT_OBJECTS /* WaitBlock[3]: the timeout */
+#define KI_QUANTUM_TICKS        3                   /* 12 ms at 250 Hz */
+#define KI_SYSTEM_BASE_PRIORITY 8                   /* system threads start here */
 
 /* The kernel's thread. Unless a comment says otherwise, fields are
    protected by the dispatcher lock (KiDispatcherLock). */
@@ -91,9 +91,9 @@ typedef struct _KTHREAD {
     volatile UCHAR State;     /* KTHREAD_STATE */
     SCHAR Priority;           /* current: base plus any boost */
     SCHAR BasePriority;
-    SCHAR PriorityDecrement;  /* how much of Priority is a boost that decays */
-    volatile LONG Quantum;    /* clock ticks left: its processor, while it runs */
-    ULONG NextProcessor;      /* where it runs, or whose ready queue it is on */
+    SCHAR PriorityDecrement; /* how much of Priority is a boost that decays */
+    volatile LONG Quantum;   /* clock ticks left: its processor, while it runs */
+    ULONG NextProcessor;     /* where it runs, or whose ready queue it is on */
     KAFFINITY Affinity;
     KAFFINITY UserAffinity;   /* saved by KeSetSystemAffinityThreadEx */
     LIST_ENTRY WaitListEntry; /* its link in a ready queue */
@@ -103,29 +103,29 @@ typedef struct _KTHREAD {
     PKWAIT_BLOCK WaitBlockList;
     KWAIT_BLOCK WaitBlock[THREAD_WAIT_OBJECTS + 1];
     NTSTATUS WaitStatus;
-    KIRQL WaitIrql;           /* the IRQL to return to when the wait ends */
-    BOOLEAN WaitNext;         /* KeSetEvent(.., TRUE): the next wait has the lock */
+    KIRQL WaitIrql;   /* the IRQL to return to when the wait ends */
+    BOOLEAN WaitNext; /* KeSetEvent(.., TRUE): the next wait has the lock */
     UCHAR WaitReason;
     BOOLEAN Alertable;
     BOOLEAN Alerted;
-    ULONG64 WaitStartTick;    /* when the current wait began (for `threads`) */
-    KTIMER Timer;             /* the timeout of its waits */
+    ULONG64 WaitStartTick; /* when the current wait began (for `threads`) */
+    KTIMER Timer;          /* the timeout of its waits */
 
     /* APCs and critical regions */
-    LIST_ENTRY ApcListHead;   /* kernel APCs: special ones first */
+    LIST_ENTRY ApcListHead; /* kernel APCs: special ones first */
     BOOLEAN KernelApcPending;
-    BOOLEAN KernelApcInProgress; /* the thread itself */
+    BOOLEAN KernelApcInProgress;     /* the thread itself */
     volatile SHORT KernelApcDisable; /* the thread itself: below 0 in a critical region */
     LIST_ENTRY MutantListHead;       /* the mutexes it owns */
 
     /* Its stack: set at creation */
-    PVOID StackBase;          /* top: the first push goes below it */
+    PVOID StackBase; /* top: the first push goes below it */
     PVOID StackLimit;
-    PVOID KernelStack;        /* saved RSP while it is not running */
+    PVOID KernelStack; /* saved RSP while it is not running */
 
     PKSTART_ROUTINE StartRoutine;
     PVOID StartContext;
-    KDPC ReaperDpc;           /* drops the thread's own reference once it is off its stack */
+    KDPC ReaperDpc;             /* drops the thread's own reference once it is off its stack */
     LIST_ENTRY ThreadListEntry; /* KiThreadListLock: every thread, for `threads` */
     CHAR Name[20];
     volatile ULONG64 ContextSwitches;
@@ -138,21 +138,21 @@ typedef struct _KPRCB {
     ULONG ApicId;
     struct _KTHREAD *volatile CurrentThread; /* NULL until threads exist */
     /* Scheduling: the dispatcher lock */
-    struct _KTHREAD *NextThread;   /* Standby: runs here at the next dispatch */
+    struct _KTHREAD *NextThread; /* Standby: runs here at the next dispatch */
     struct _KTHREAD *IdleThread;
     LIST_ENTRY ReadyQueue[MAXIMUM_PRIORITY];
-    ULONG ReadySummary;            /* bit p: ReadyQueue[p] is not empty */
-    volatile BOOLEAN QuantumEnd;   /* set by the clock interrupt */
+    ULONG ReadySummary;                   /* bit p: ReadyQueue[p] is not empty */
+    volatile BOOLEAN QuantumEnd;          /* set by the clock interrupt */
     KSPIN_LOCK_QUEUE DispatcherLockQueue; /* this processor's place in the lock's queue */
-    PVOID InitialStack;            /* top of the stack its start-up code runs on */
+    PVOID InitialStack;                   /* top of the stack its start-up code runs on */
     KDPC_DATA DpcData;
     /* The DPC watchdog: what is running now and since when (in clock ticks). */
     PKDEFERRED_ROUTINE volatile DpcRoutineActive;
     ULONG64 DpcStartTick;
-    volatile ULONG64 TickCount;              /* clock interrupts taken */
-    volatile KIRQL TickInterruptedIrql;      /* the IRQL the last clock tick interrupted */
-    volatile LONG IpiRequests;               /* KI_IPI_*: set by other processors */
-    volatile ULONG64 InterruptCount[256];    /* per vector */
+    volatile ULONG64 TickCount;           /* clock interrupts taken */
+    volatile KIRQL TickInterruptedIrql;   /* the IRQL the last clock tick interrupted */
+    volatile LONG IpiRequests;            /* KI_IPI_*: set by other processors */
+    volatile ULONG64 InterruptCount[256]; /* per vector */
 } KPRCB, *PKPRCB;
 
 /* The processor control region, reached through the GS base: GS:0 holds
@@ -214,25 +214,25 @@ BOOLEAN KiIsInterruptVector(ULONG Vector);
 
 /* The handlers of the fixed vectors, at their IRQL, interrupts enabled. */
 VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql); /* clock.c */
-VOID KiIpiInterrupt(VOID);                     /* ipi.c */
-VOID KiDispatchInterrupt(VOID);                /* dpc.c: DISPATCH_LEVEL software interrupt */
-VOID KiApcInterrupt(VOID);                     /* APC_LEVEL software interrupt */
+VOID KiIpiInterrupt(VOID);                                            /* ipi.c */
+VOID KiDispatchInterrupt(VOID); /* dpc.c: DISPATCH_LEVEL software interrupt */
+VOID KiApcInterrupt(VOID);      /* APC_LEVEL software interrupt */
 
 /* clock.c */
-VOID KiInitializeClock(VOID);        /* boot processor: calibrate, system time */
-VOID KiStartProcessorClock(VOID);    /* each processor: its periodic interrupt */
-extern ULONG KeTimeIncrement;        /* 100 ns units per tick; set once at boot */
+VOID KiInitializeClock(VOID);     /* boot processor: calibrate, system time */
+VOID KiStartProcessorClock(VOID); /* each processor: its periodic interrupt */
+extern ULONG KeTimeIncrement;     /* 100 ns units per tick; set once at boot */
 
 /* dpc.c */
 VOID KiInitializeDpcData(PKPRCB Prcb);
 VOID KiCheckDpcWatchdog(PKPRCB Prcb, PKTRAP_FRAME TrapFrame);
-extern ULONG KiDpcWatchdogTicks;     /* a single DPC may run this many ticks */
+extern ULONG KiDpcWatchdogTicks; /* a single DPC may run this many ticks */
 
 /* ipi.c: run a function on other processors at IPI_LEVEL and wait. */
 VOID KiInitializeIpi(VOID);
 typedef ULONG_PTR (*PKIPI_WORKER)(ULONG_PTR Context);
 VOID KiIpiSendPacket(KAFFINITY Targets, PKIPI_WORKER Worker, ULONG_PTR Context);
-VOID KiFreezeOtherProcessors(VOID);  /* bug check: stop everyone else (NMI) */
+VOID KiFreezeOtherProcessors(VOID); /* bug check: stop everyone else (NMI) */
 extern volatile LONG KiFrozenProcessors;
 VOID KiFlushTlbEverywhere(PVOID Va); /* TLB shootdown of one page */
 
@@ -253,12 +253,12 @@ VOID KiReleaseDispatcherLock(KIRQL OldIrql);
 VOID KiAcquireDispatcherLockAtSynchLevel(VOID);
 VOID KiReleaseDispatcherLockFromSynchLevel(VOID);
 
-VOID KiInitializeSchedulerData(PKPRCB Prcb);   /* each processor's ready queues */
+VOID KiInitializeSchedulerData(PKPRCB Prcb); /* each processor's ready queues */
 __attribute__((noreturn)) VOID KiIdleLoop(VOID);
-VOID KiReadyThread(PKTHREAD Thread);          /* Ready or Standby it somewhere */
-VOID KiSwapThread(VOID);                       /* current thread has left Running: switch */
-VOID KiDispatchSchedule(VOID);                 /* at DISPATCH_LEVEL: act on NextThread / quantum end */
-VOID KiClockTickThread(PKPRCB Prcb);           /* clock interrupt: quantum accounting */
+VOID KiReadyThread(PKTHREAD Thread); /* Ready or Standby it somewhere */
+VOID KiSwapThread(VOID);             /* current thread has left Running: switch */
+VOID KiDispatchSchedule(VOID);       /* at DISPATCH_LEVEL: act on NextThread / quantum end */
+VOID KiClockTickThread(PKPRCB Prcb); /* clock interrupt: quantum accounting */
 BOOLEAN KiInDpc(VOID);
 
 /* thread.c */
@@ -273,7 +273,7 @@ VOID KiSwapContext(PVOID *OldStack, PVOID NewStack); /* swap.S */
 VOID KiThreadStartupTrampoline(VOID);                /* swap.S: a new thread's first return */
 
 /* wait.c: the dispatcher's object machinery, dispatcher lock held. */
-VOID KiWaitTest(PVOID Object, KPRIORITY Increment);  /* Object became signaled: release waiters */
+VOID KiWaitTest(PVOID Object, KPRIORITY Increment); /* Object became signaled: release waiters */
 VOID KiUnwaitThread(PKTHREAD Thread, NTSTATUS WaitStatus, KPRIORITY Increment);
 BOOLEAN KiIsObjectSignaled(PVOID Object, PKTHREAD Thread);
 VOID KiConsumeObject(PVOID Object, PKTHREAD Thread);
@@ -284,19 +284,18 @@ VOID KiUnlockForSignal(KIRQL OldIrql, BOOLEAN Wait);
 
 /* timer.c */
 VOID KiInitializeTimers(VOID);
-ULONG64 KiDueTime(PLARGE_INTEGER DueTime);     /* NT due time -> absolute interrupt time */
+ULONG64 KiDueTime(PLARGE_INTEGER DueTime); /* NT due time -> absolute interrupt time */
 VOID KiInsertTimer(PKTIMER Timer, ULONG64 DueInterruptTime, LONG Period); /* lock held */
-VOID KiRemoveTimer(PKTIMER Timer);                                         /* lock held */
-VOID KiCheckTimers(VOID);                      /* processor 0's clock tick */
+VOID KiRemoveTimer(PKTIMER Timer);                                        /* lock held */
+VOID KiCheckTimers(VOID); /* processor 0's clock tick */
 
 /* apc.c */
-VOID KiDeliverApcs(VOID);                      /* APC_LEVEL software interrupt */
+VOID KiDeliverApcs(VOID);                       /* APC_LEVEL software interrupt */
 BOOLEAN KiRequestApcIfPending(PKTHREAD Thread); /* when Thread starts running; TRUE if one is due */
 
 /* spinlock.c: queued acquisition on behalf of an explicit owner (the
    dispatcher lock is owned by its processor, not a thread). */
-VOID KiAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKSPIN_LOCK_QUEUE Queue,
-                                       PVOID Owner);
+VOID KiAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKSPIN_LOCK_QUEUE Queue, PVOID Owner);
 VOID KiReleaseQueuedSpinLockFromDpcLevel(PKSPIN_LOCK_QUEUE Queue, PVOID Owner);
 
 /* spinlock.c: the lock statistics behind `locks`. */
@@ -321,8 +320,8 @@ VOID KiPrintRegisters(PKTRAP_FRAME TrapFrame);
 /* Bug check with the trap frame of the fault that caused it, so the
    report shows the faulting registers and the stack at the fault. */
 __attribute__((noreturn)) VOID KiBugCheckWithTrapFrame(ULONG Code, ULONG_PTR P1, ULONG_PTR P2,
-                                                     ULONG_PTR P3, ULONG_PTR P4,
-                                                     PKTRAP_FRAME TrapFrame);
+                                                       ULONG_PTR P3, ULONG_PTR P4,
+                                                       PKTRAP_FRAME TrapFrame);
 /* TRUE once a bug check has started: printers skip their locks. */
 extern volatile BOOLEAN KiBugCheckActive;
 

@@ -15,13 +15,13 @@
 #include "wdm.h"
 #include "../../lib/multiboot2.h"
 
-#define MM_USER_PROBE_ADDRESS  0x0000800000000000ull
-#define MM_DIRECT_MAP_BASE     0xFFFF800000000000ull
-#define MM_SYSTEM_SPACE_BASE   0xFFFFC00000000000ull
-#define MM_SYSTEM_SPACE_PAGES  (1u << 18) /* 1 GiB */
-#define MM_KERNEL_BASE         0xFFFFFFFF80000000ull
+#define MM_USER_PROBE_ADDRESS 0x0000800000000000ull
+#define MM_DIRECT_MAP_BASE    0xFFFF800000000000ull
+#define MM_SYSTEM_SPACE_BASE  0xFFFFC00000000000ull
+#define MM_SYSTEM_SPACE_PAGES (1u << 18) /* 1 GiB */
+#define MM_KERNEL_BASE        0xFFFFFFFF80000000ull
 
-#define KERNEL_STACK_SIZE      0x6000 /* 24 KiB, as on x64 Windows */
+#define KERNEL_STACK_SIZE 0x6000 /* 24 KiB, as on x64 Windows */
 
 /* Protection of a mapping: combine MM_WRITE / MM_EXECUTE / MM_NOCACHE;
    MM_READONLY alone is read-only, no-execute. */
@@ -50,7 +50,7 @@ VOID MiFreePhysicalPage(PFN_NUMBER Pfn);
 PFN_NUMBER MiAllocateContiguousPages(ULONG Count, PFN_NUMBER LowestPfn, PFN_NUMBER HighestPfn,
                                      PFN_NUMBER BoundaryPages);
 typedef struct _MI_PHYSICAL_STATISTICS {
-    ULONG64 TotalPages;  /* usable RAM */
+    ULONG64 TotalPages; /* usable RAM */
     ULONG64 FreePages;
     ULONG64 HighestPfn;
 } MI_PHYSICAL_STATISTICS;
@@ -61,7 +61,7 @@ VOID MiInitializePaging(const MB2_INFO *Boot);
 NTSTATUS MiMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect);
 PFN_NUMBER MiUnmapPage(PVOID Va); /* returns the page that was mapped */
 NTSTATUS MiProtectPage(PVOID Va, ULONG Protect);
-ULONG64 MiReadPte(PVOID Va); /* 0 when not mapped (the leaf entry, any size) */
+ULONG64 MiReadPte(PVOID Va);        /* 0 when not mapped (the leaf entry, any size) */
 PULONG64 MiGetPteAddress(PVOID Va); /* the 4 KiB entry for Va, NULL if none */
 BOOLEAN MmIsAddressValid(PVOID VirtualAddress);
 
@@ -78,7 +78,7 @@ NTSTATUS MiMapFreshPages(PVOID Base, ULONG Count, ULONG Protect);
 VOID MiUnmapAndFreePages(PVOID Base, ULONG Count);
 
 /* stack.c: kernel stacks, each with an unmapped guard page below it. */
-PVOID MmCreateKernelStack(VOID);            /* returns the top (initial RSP) */
+PVOID MmCreateKernelStack(VOID); /* returns the top (initial RSP) */
 VOID MmDeleteKernelStack(PVOID StackTop);
 PVOID MmGetKernelStackLimit(PVOID StackTop); /* lowest usable address */
 

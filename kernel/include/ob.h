@@ -26,14 +26,14 @@ typedef struct _OBJECT_HEADER {
     POBJECT_TYPE Type;
     volatile LONG_PTR PointerCount;
     volatile LONG_PTR HandleCount;
-    PCSTR Name;                 /* optional, for display */
+    PCSTR Name; /* optional, for display */
 } OBJECT_HEADER, *POBJECT_HEADER;
 
 /* Pool blocks are 16-byte aligned (MEMORY_ALLOCATION_ALIGNMENT); so is
    the body behind the header, as drivers expect of a device extension. */
 _Static_assert(sizeof(OBJECT_HEADER) % 16 == 0, "the object body is 16-byte aligned");
 
-#define OBJECT_TO_OBJECT_HEADER(o) ((POBJECT_HEADER)(o) - 1)
+#define OBJECT_TO_OBJECT_HEADER(o) ((POBJECT_HEADER)(o)-1)
 #define OBJECT_HEADER_TO_BODY(h)   ((PVOID)((POBJECT_HEADER)(h) + 1))
 
 /* Allocates a zeroed object of Type with one pointer reference. */

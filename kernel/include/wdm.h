@@ -17,8 +17,8 @@
 #include "../../lib/rtl.h"
 #include "bugcodes.h"
 
-#define PAGE_SIZE  4096
-#define PAGE_SHIFT 12
+#define PAGE_SIZE            4096
+#define PAGE_SHIFT           12
 #define BYTES_TO_PAGES(Size) (((Size) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 #define PAGE_ALIGN(Va)       ((PVOID)((ULONG_PTR)(Va) & ~(ULONG_PTR)(PAGE_SIZE - 1)))
 #define BYTE_OFFSET(Va)      ((ULONG)((ULONG_PTR)(Va) & (PAGE_SIZE - 1)))
@@ -30,10 +30,10 @@
 
 typedef UCHAR KIRQL, *PKIRQL;
 
-#define PASSIVE_LEVEL  0  /* threads run here; may wait */
+#define PASSIVE_LEVEL  0 /* threads run here; may wait */
 #define LOW_LEVEL      0
-#define APC_LEVEL      1  /* kernel APCs masked */
-#define DISPATCH_LEVEL 2  /* the scheduler and DPCs masked: no waiting */
+#define APC_LEVEL      1 /* kernel APCs masked */
+#define DISPATCH_LEVEL 2 /* the scheduler and DPCs masked: no waiting */
 #define CMCI_LEVEL     5
 #define SYNCH_LEVEL    12 /* the dispatcher lock is held here */
 #define CLOCK_LEVEL    13
@@ -63,9 +63,9 @@ KIRQL KeRaiseIrqlToSynchLevel(VOID);
  */
 typedef struct _KLOCK_STATISTICS KLOCK_STATISTICS;
 typedef struct _KSPIN_LOCK {
-    volatile ULONG_PTR Lock;       /* 0 when free; queued: the last waiter's queue entry */
-    PVOID volatile Owner;          /* the holder: its thread, or its processor before threads */
-    KLOCK_STATISTICS *Statistics;  /* NULL unless named (KeLabNameSpinLock) */
+    volatile ULONG_PTR Lock;      /* 0 when free; queued: the last waiter's queue entry */
+    PVOID volatile Owner;         /* the holder: its thread, or its processor before threads */
+    KLOCK_STATISTICS *Statistics; /* NULL unless named (KeLabNameSpinLock) */
 } KSPIN_LOCK, *PKSPIN_LOCK;
 
 VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock);
@@ -94,8 +94,7 @@ typedef struct _KLOCK_QUEUE_HANDLE {
 
 VOID KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle);
 VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle);
-VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
-                                              PKLOCK_QUEUE_HANDLE LockHandle);
+VOID KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle);
 VOID KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle);
 
 /* KeLab addition: give a lock a name so that its acquisitions, contention
@@ -130,8 +129,8 @@ ULONG_PTR KeIpiGenericCall(PKIPI_BROADCAST_WORKER BroadcastFunction, ULONG_PTR C
 
 VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime); /* since 1601-01-01 UTC */
 ULONGLONG KeQueryInterruptTime(VOID);               /* since boot */
-VOID KeQueryTickCount(PLARGE_INTEGER TickCount);     /* clock ticks since boot */
-ULONG KeQueryTimeIncrement(VOID);                    /* 100 ns units per tick */
+VOID KeQueryTickCount(PLARGE_INTEGER TickCount);    /* clock ticks since boot */
+ULONG KeQueryTimeIncrement(VOID);                   /* 100 ns units per tick */
 LARGE_INTEGER KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency);
 /* Busy-waits (any IRQL): only for short hardware delays. */
 VOID KeStallExecutionProcessor(ULONG MicroSeconds);
@@ -190,8 +189,8 @@ typedef struct _KINTERRUPT {
     LIST_ENTRY InterruptListEntry; /* on its vector's chain */
     PKSERVICE_ROUTINE ServiceRoutine;
     PVOID ServiceContext;
-    KSPIN_LOCK SpinLock;        /* used when the caller gives none */
-    PKSPIN_LOCK ActualLock;     /* the caller's lock, or &SpinLock */
+    KSPIN_LOCK SpinLock;    /* used when the caller gives none */
+    PKSPIN_LOCK ActualLock; /* the caller's lock, or &SpinLock */
     ULONG Vector;
     KIRQL Irql;
     KIRQL SynchronizeIrql;
@@ -203,12 +202,11 @@ typedef struct _KINTERRUPT {
 /* The vector and IRQL for a bus interrupt: KeLab routes ISA interrupts
    through the I/O APIC (honouring ACPI's overrides) and gives the device
    a vector whose upper four bits are its IRQL. */
-ULONG HalGetInterruptVector(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
-                            ULONG BusInterruptLevel, ULONG BusInterruptVector, PKIRQL Irql,
-                            PKAFFINITY Affinity);
+ULONG HalGetInterruptVector(INTERFACE_TYPE InterfaceType, ULONG BusNumber, ULONG BusInterruptLevel,
+                            ULONG BusInterruptVector, PKIRQL Irql, PKAFFINITY Affinity);
 NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine,
-                            PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector,
-                            KIRQL Irql, KIRQL SynchronizeIrql, KINTERRUPT_MODE InterruptMode,
+                            PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector, KIRQL Irql,
+                            KIRQL SynchronizeIrql, KINTERRUPT_MODE InterruptMode,
                             BOOLEAN ShareVector, KAFFINITY ProcessorEnableMask,
                             BOOLEAN FloatingSave);
 VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject);
@@ -278,9 +276,9 @@ typedef CCHAR KPROCESSOR_MODE;
 typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
 typedef struct _OBJECT_TYPE *POBJECT_TYPE;
 
-#define THREAD_ALL_ACCESS   0x001FFFFF
-#define SYNCHRONIZE         0x00100000
-#define OBJ_KERNEL_HANDLE   0x00000200
+#define THREAD_ALL_ACCESS 0x001FFFFF
+#define SYNCHRONIZE       0x00100000
+#define OBJ_KERNEL_HANDLE 0x00000200
 
 typedef struct _OBJECT_ATTRIBUTES {
     ULONG Length;
@@ -321,31 +319,31 @@ extern POBJECT_TYPE *PsThreadType;
 
 typedef LONG KPRIORITY;
 
-#define LOW_PRIORITY              0
-#define LOW_REALTIME_PRIORITY     16
-#define HIGH_PRIORITY             31
-#define MAXIMUM_PRIORITY          32
-#define THREAD_WAIT_OBJECTS       3  /* built-in wait blocks */
-#define MAXIMUM_WAIT_OBJECTS      64
+#define LOW_PRIORITY          0
+#define LOW_REALTIME_PRIORITY 16
+#define HIGH_PRIORITY         31
+#define MAXIMUM_PRIORITY      32
+#define THREAD_WAIT_OBJECTS   3 /* built-in wait blocks */
+#define MAXIMUM_WAIT_OBJECTS  64
 
 /* Priority boosts given with KeSetEvent / IoCompleteRequest. */
-#define IO_NO_INCREMENT           0
-#define EVENT_INCREMENT           1
-#define IO_CD_ROM_INCREMENT       1
-#define IO_DISK_INCREMENT         1
-#define IO_NETWORK_INCREMENT      2
-#define IO_SERIAL_INCREMENT       2
-#define SEMAPHORE_INCREMENT       1
-#define IO_KEYBOARD_INCREMENT     6
-#define IO_MOUSE_INCREMENT        6
-#define IO_SOUND_INCREMENT        8
+#define IO_NO_INCREMENT       0
+#define EVENT_INCREMENT       1
+#define IO_CD_ROM_INCREMENT   1
+#define IO_DISK_INCREMENT     1
+#define IO_NETWORK_INCREMENT  2
+#define IO_SERIAL_INCREMENT   2
+#define SEMAPHORE_INCREMENT   1
+#define IO_KEYBOARD_INCREMENT 6
+#define IO_MOUSE_INCREMENT    6
+#define IO_SOUND_INCREMENT    8
 
 /* The common header of everything a thread can wait on. */
 typedef struct _DISPATCHER_HEADER {
-    UCHAR Type;             /* KOBJECTS */
-    UCHAR Absolute;         /* timers: the due time was absolute */
+    UCHAR Type;     /* KOBJECTS */
+    UCHAR Absolute; /* timers: the due time was absolute */
     UCHAR Size;
-    UCHAR Inserted;         /* timers: in the timer list */
+    UCHAR Inserted; /* timers: in the timer list */
     volatile LONG SignalState;
     LIST_ENTRY WaitListHead; /* KWAIT_BLOCKs of the threads waiting on it */
 } DISPATCHER_HEADER;
@@ -391,8 +389,8 @@ typedef struct _KEVENT {
 } KEVENT, *PKEVENT, *PRKEVENT;
 
 typedef struct _KMUTANT {
-    DISPATCHER_HEADER Header; /* SignalState 1 free, <= 0 owned (1 - recursion) */
-    LIST_ENTRY MutantListEntry;  /* on the owner's list */
+    DISPATCHER_HEADER Header;   /* SignalState 1 free, <= 0 owned (1 - recursion) */
+    LIST_ENTRY MutantListEntry; /* on the owner's list */
     struct _KTHREAD *volatile OwnerThread;
     BOOLEAN Abandoned;
     UCHAR ApcDisable;
@@ -405,20 +403,20 @@ typedef struct _KSEMAPHORE {
 
 typedef struct _KTIMER {
     DISPATCHER_HEADER Header;
-    ULARGE_INTEGER DueTime;  /* interrupt time at which it expires */
+    ULARGE_INTEGER DueTime; /* interrupt time at which it expires */
     LIST_ENTRY TimerListEntry;
     struct _KDPC *Dpc;
-    LONG Period;             /* milliseconds; 0 for one-shot */
+    LONG Period; /* milliseconds; 0 for one-shot */
 } KTIMER, *PKTIMER, *PRKTIMER;
 
 /* One thread's wait on one object. */
 typedef struct _KWAIT_BLOCK {
-    LIST_ENTRY WaitListEntry;     /* on the object's WaitListHead */
+    LIST_ENTRY WaitListEntry; /* on the object's WaitListHead */
     struct _KTHREAD *Thread;
     PVOID Object;
     struct _KWAIT_BLOCK *NextWaitBlock; /* the thread's blocks form a ring */
-    USHORT WaitKey;               /* its index: STATUS_WAIT_0 + WaitKey */
-    UCHAR WaitType;               /* WaitAny or WaitAll */
+    USHORT WaitKey;                     /* its index: STATUS_WAIT_0 + WaitKey */
+    UCHAR WaitType;                     /* WaitAny or WaitAll */
     UCHAR BlockState;
 } KWAIT_BLOCK, *PKWAIT_BLOCK, *PRKWAIT_BLOCK;
 
@@ -440,8 +438,7 @@ LONG KeReadStateMutex(PRKMUTEX Mutex);
 
 /* ---- semaphores ---- */
 VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit);
-LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment,
-                        BOOLEAN Wait);
+LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment, BOOLEAN Wait);
 LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore);
 
 /* ---- timers ---- */
@@ -515,8 +512,7 @@ struct _KAPC;
 typedef VOID KNORMAL_ROUTINE(PVOID NormalContext, PVOID SystemArgument1, PVOID SystemArgument2);
 typedef KNORMAL_ROUTINE *PKNORMAL_ROUTINE;
 typedef VOID KKERNEL_ROUTINE(struct _KAPC *Apc, PKNORMAL_ROUTINE *NormalRoutine,
-                             PVOID *NormalContext, PVOID *SystemArgument1,
-                             PVOID *SystemArgument2);
+                             PVOID *NormalContext, PVOID *SystemArgument1, PVOID *SystemArgument2);
 typedef KKERNEL_ROUTINE *PKKERNEL_ROUTINE;
 typedef VOID KRUNDOWN_ROUTINE(struct _KAPC *Apc);
 typedef KRUNDOWN_ROUTINE *PKRUNDOWN_ROUTINE;
@@ -576,7 +572,10 @@ typedef struct _UNICODE_STRING {
 } UNICODE_STRING, *PUNICODE_STRING;
 typedef const UNICODE_STRING *PCUNICODE_STRING;
 
-#define RTL_CONSTANT_STRING(s) {sizeof(s) - sizeof((s)[0]), sizeof(s), (PWCH)(s)}
+#define RTL_CONSTANT_STRING(s)                                                                     \
+    {                                                                                              \
+        sizeof(s) - sizeof((s)[0]), sizeof(s), (PWCH)(s)                                           \
+    }
 
 VOID RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString);
 BOOLEAN RtlEqualUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2,
@@ -644,15 +643,15 @@ typedef ULONG DEVICE_TYPE;
    an MDL for the output buffer; NEITHER: the caller's pointers). */
 #define CTL_CODE(DeviceType, Function, Method, Access)                                             \
     (((ULONG)(DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
-#define DEVICE_TYPE_FROM_CTL_CODE(ctrlCode) (((ULONG)((ctrlCode) & 0xffff0000)) >> 16)
-#define METHOD_FROM_CTL_CODE(ctrlCode)      ((ULONG)((ctrlCode) & 3))
-#define METHOD_BUFFERED   0
-#define METHOD_IN_DIRECT  1
-#define METHOD_OUT_DIRECT 2
-#define METHOD_NEITHER    3
-#define FILE_ANY_ACCESS   0
-#define FILE_READ_ACCESS  0x0001
-#define FILE_WRITE_ACCESS 0x0002
+#define DEVICE_TYPE_FROM_CTL_CODE(ctrlCode) (((ULONG)((ctrlCode)&0xffff0000)) >> 16)
+#define METHOD_FROM_CTL_CODE(ctrlCode)      ((ULONG)((ctrlCode)&3))
+#define METHOD_BUFFERED                     0
+#define METHOD_IN_DIRECT                    1
+#define METHOD_OUT_DIRECT                   2
+#define METHOD_NEITHER                      3
+#define FILE_ANY_ACCESS                     0
+#define FILE_READ_ACCESS                    0x0001
+#define FILE_WRITE_ACCESS                   0x0002
 
 /* ---- MDLs: the physical pages behind a buffer, for hardware ---- */
 
@@ -667,7 +666,7 @@ typedef struct _MDL {
     PVOID MappedSystemVa;      /* where the buffer is mapped, once it is */
     PVOID StartVa;             /* the page the buffer starts in */
     ULONG ByteCount;
-    ULONG ByteOffset;          /* of the buffer in its first page */
+    ULONG ByteOffset; /* of the buffer in its first page */
 } MDL, *PMDL;
 
 #define MDL_MAPPED_TO_SYSTEM_VA     0x0001
@@ -900,9 +899,9 @@ typedef struct _IRP {
     KPROCESSOR_MODE RequestorMode;
     BOOLEAN PendingReturned; /* during completion: the driver below returned STATUS_PENDING */
     CHAR StackCount;
-    CHAR CurrentLocation; /* StackCount + 1 before the first IoCallDriver */
-    BOOLEAN Cancel;       /* IoCancelIrp has been called */
-    KIRQL CancelIrql;     /* for a cancel routine: the IRQL to release the cancel lock to */
+    CHAR CurrentLocation;      /* StackCount + 1 before the first IoCallDriver */
+    BOOLEAN Cancel;            /* IoCancelIrp has been called */
+    KIRQL CancelIrql;          /* for a cancel routine: the IRQL to release the cancel lock to */
     PIO_STATUS_BLOCK UserIosb; /* a thread's IRP: filled in when it completes */
     PKEVENT UserEvent;         /* a thread's IRP: set when it completes */
     PDRIVER_CANCEL volatile CancelRoutine;
@@ -999,19 +998,18 @@ static inline VOID IoMarkIrpPending(PIRP Irp)
 PIRP IoBuildSynchronousFsdRequest(ULONG MajorFunction, PDEVICE_OBJECT DeviceObject, PVOID Buffer,
                                   ULONG Length, PLARGE_INTEGER StartingOffset, PKEVENT Event,
                                   PIO_STATUS_BLOCK IoStatusBlock);
-PIRP IoBuildAsynchronousFsdRequest(ULONG MajorFunction, PDEVICE_OBJECT DeviceObject,
-                                   PVOID Buffer, ULONG Length, PLARGE_INTEGER StartingOffset,
+PIRP IoBuildAsynchronousFsdRequest(ULONG MajorFunction, PDEVICE_OBJECT DeviceObject, PVOID Buffer,
+                                   ULONG Length, PLARGE_INTEGER StartingOffset,
                                    PIO_STATUS_BLOCK IoStatusBlock);
 PIRP IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject,
-                                   PVOID InputBuffer, ULONG InputBufferLength,
-                                   PVOID OutputBuffer, ULONG OutputBufferLength,
-                                   BOOLEAN InternalDeviceIoControl, PKEVENT Event,
-                                   PIO_STATUS_BLOCK IoStatusBlock);
+                                   PVOID InputBuffer, ULONG InputBufferLength, PVOID OutputBuffer,
+                                   ULONG OutputBufferLength, BOOLEAN InternalDeviceIoControl,
+                                   PKEVENT Event, PIO_STATUS_BLOCK IoStatusBlock);
 
 /* An MDL for VirtualAddress; with Irp, it becomes the IRP's MdlAddress
    (or is chained after it, if SecondaryBuffer). */
-PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
-                   BOOLEAN ChargeQuota, PIRP Irp);
+PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota,
+                   PIRP Irp);
 VOID IoFreeMdl(PMDL Mdl);
 /* TargetMdl describes part of SourceMdl's buffer. */
 VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length);
@@ -1073,8 +1071,7 @@ typedef struct _IO_CSQ_IRP_CONTEXT {
 
 NTSTATUS IoCsqInitialize(PIO_CSQ Csq, PIO_CSQ_INSERT_IRP CsqInsertIrp,
                          PIO_CSQ_REMOVE_IRP CsqRemoveIrp, PIO_CSQ_PEEK_NEXT_IRP CsqPeekNextIrp,
-                         PIO_CSQ_ACQUIRE_LOCK CsqAcquireLock,
-                         PIO_CSQ_RELEASE_LOCK CsqReleaseLock,
+                         PIO_CSQ_ACQUIRE_LOCK CsqAcquireLock, PIO_CSQ_RELEASE_LOCK CsqReleaseLock,
                          PIO_CSQ_COMPLETE_CANCELED_IRP CsqCompleteCanceledIrp);
 /* Marks Irp pending and queues it, cancelable; Context may be NULL. */
 VOID IoCsqInsertIrp(PIO_CSQ Csq, PIRP Irp, PIO_CSQ_IRP_CONTEXT Context);
@@ -1102,8 +1099,7 @@ ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, va_list Args);
 /* Raises Status as an exception; KeLab has no handlers, so it is fatal. */
 __attribute__((noreturn)) VOID ExRaiseStatus(NTSTATUS Status);
 
-#define ASSERT(exp)                                                                                \
-    ((exp) ? (VOID)0 : RtlAssert(#exp, __FILE__, __LINE__, NULL))
+#define ASSERT(exp) ((exp) ? (VOID)0 : RtlAssert(#exp, __FILE__, __LINE__, NULL))
 __attribute__((noreturn)) VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber,
                                          PCHAR Message);
 

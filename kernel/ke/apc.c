@@ -42,8 +42,7 @@ static BOOLEAN KiApcDeliverable(PKTHREAD Thread)
     if (IsListEmpty(&Thread->ApcListHead))
         return FALSE;
     PKAPC first = CONTAINING_RECORD(Thread->ApcListHead.Flink, KAPC, ApcListEntry);
-    return KiIsSpecialApc(first) ||
-           (Thread->KernelApcDisable == 0 && !Thread->KernelApcInProgress);
+    return KiIsSpecialApc(first) || (Thread->KernelApcDisable == 0 && !Thread->KernelApcInProgress);
 }
 
 BOOLEAN KiRequestApcIfPending(PKTHREAD Thread)

@@ -69,7 +69,8 @@ static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
      "The processor raised a trap the kernel cannot take (P1 vector; 8 = double fault, "
      "typically a kernel stack overflow)."},
     {NMI_HARDWARE_FAILURE, "NMI_HARDWARE_FAILURE", "A non-maskable interrupt arrived."},
-    {MACHINE_CHECK_EXCEPTION, "MACHINE_CHECK_EXCEPTION", "The processor reported a hardware error."},
+    {MACHINE_CHECK_EXCEPTION, "MACHINE_CHECK_EXCEPTION",
+     "The processor reported a hardware error."},
     {ATTEMPTED_WRITE_TO_READONLY_MEMORY, "ATTEMPTED_WRITE_TO_READONLY_MEMORY",
      "Read-only memory (kernel code or constants) was written (P1 address, P2 PTE)."},
     {BAD_POOL_CALLER, "BAD_POOL_CALLER",
@@ -121,8 +122,9 @@ static const KI_BUGCHECK_NAME *KiFindBugCheckName(ULONG Code)
 }
 
 static const char *const KiIrqlNames[] = {
-    "PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL", "DIRQL", "DIRQL", "DIRQL", "DIRQL", "DIRQL",
-    "DIRQL", "DIRQL", "DIRQL", "DIRQL", "SYNCH_LEVEL", "CLOCK_LEVEL", "IPI_LEVEL", "HIGH_LEVEL",
+    "PASSIVE_LEVEL", "APC_LEVEL",   "DISPATCH_LEVEL", "DIRQL",      "DIRQL", "DIRQL",
+    "DIRQL",         "DIRQL",       "DIRQL",          "DIRQL",      "DIRQL", "DIRQL",
+    "SYNCH_LEVEL",   "CLOCK_LEVEL", "IPI_LEVEL",      "HIGH_LEVEL",
 };
 
 /* A second crash while reporting the first: say so in one line and stop,

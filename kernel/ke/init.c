@@ -29,15 +29,15 @@ __attribute__((no_stack_protector)) VOID KiSystemStartup(ULONG_PTR BootInformati
     for (ULONG i = 0; i < KI_IST_COUNT; i++)
         istTops[i] = KiBootIstStacks[i] + KI_IST_STACK_SIZE;
 
-    RtlInitializeStackCookie();                 /* before any protected frame exists */
-    HalInitializeSerialPort();                  /* a console, before anything can fail */
-    KiInitializeIdt();                          /* every exception has a handler... */
+    RtlInitializeStackCookie();                    /* before any protected frame exists */
+    HalInitializeSerialPort();                     /* a console, before anything can fail */
+    KiInitializeIdt();                             /* every exception has a handler... */
     KiInitializeProcessor(&KiBootPcr, 0, istTops); /* ...and a GDT, TSS and PCR to run on */
-    KiReadBootInformation(BootInformation);     /* memory map and command line, validated */
-    KiReadBootOptions();                        /* kelab.mode: shell or tests */
-    MmInitSystem(&KeBootInformation);           /* page allocator, page tables, system space */
-    ExInitializePool();                         /* ExAllocatePoolWithTag */
-    ObInitSystem();                             /* reference-counted objects and handles */
+    KiReadBootInformation(BootInformation);        /* memory map and command line, validated */
+    KiReadBootOptions();                           /* kelab.mode: shell or tests */
+    MmInitSystem(&KeBootInformation);              /* page allocator, page tables, system space */
+    ExInitializePool();                            /* ExAllocatePoolWithTag */
+    ObInitSystem();                                /* reference-counted objects and handles */
 
     /* The boot stack has no guard page under it; everything from here on
        runs on a real kernel stack, where an overflow is caught. */
@@ -74,8 +74,8 @@ static VOID KiPrintBanner(VOID)
     MmPrintMemorySummary();
     MmPrintMemoryMap();
     ExPrintPoolSummary();
-    DbgPrint("Processors: %u started; clock source %s; local APIC in %s mode\n",
-             KeNumberProcessors, HalpClockSourceName(), HalpIsX2ApicEnabled() ? "x2APIC" : "xAPIC");
+    DbgPrint("Processors: %u started; clock source %s; local APIC in %s mode\n", KeNumberProcessors,
+             HalpClockSourceName(), HalpIsX2ApicEnabled() ? "x2APIC" : "xAPIC");
     DbgPrint("Command line: %s\n", KeBootInformation.CommandLine);
 }
 
@@ -83,25 +83,25 @@ static VOID KiPrintBanner(VOID)
 static VOID KiSystemStartupOnKernelStack(VOID)
 {
     PKPRCB prcb = KeGetCurrentPrcb();
-    HalpInitializePlatform();        /* ACPI: processors, APICs, timers */
-    HalpInitializeClockSource();     /* HPET or PM timer: a time base to measure against */
-    KiInitializeInterrupts();        /* interrupt object chains for device vectors */
-    KiInitializeIpi();               /* inter-processor calls and TLB shootdowns */
+    HalpInitializePlatform();    /* ACPI: processors, APICs, timers */
+    HalpInitializeClockSource(); /* HPET or PM timer: a time base to measure against */
+    KiInitializeInterrupts();    /* interrupt object chains for device vectors */
+    KiInitializeIpi();           /* inter-processor calls and TLB shootdowns */
     KeLabNameSpinLock(&KiDispatcherLock, "Dispatcher"); /* the lock `locks` shows first */
-    HalpInitializeLocalApic();       /* this processor's interrupt controller */
+    HalpInitializeLocalApic();                          /* this processor's interrupt controller */
     prcb->ApicId = HalpGetApicId();
     KiInitializeDpcData(prcb);       /* this processor's DPC queue */
     KiInitializeSchedulerData(prcb); /* ...and its ready queues */
     KiInitializeTimers();            /* the timer list */
     PsInitSystem();                  /* this code becomes the System thread; an idle thread */
     KiMarkProcessorActive(prcb);
-    HalpInitializeIoApics();         /* device interrupts; the legacy PIC masked */
-    KiInitializeClock();             /* the periodic CLOCK_LEVEL interrupt, system time */
-    _enable();                       /* IRQL (CR8) alone decides what is masked from now on */
-    KiStartProcessors();             /* every other processor ACPI lists */
-    HalStartSerialInput();           /* console input by interrupt */
-    MiInitializePageable();          /* pageable sections; kelab.verifier=irql */
-    IoInitSystem();                  /* the I/O manager; each built-in driver's DriverEntry */
+    HalpInitializeIoApics(); /* device interrupts; the legacy PIC masked */
+    KiInitializeClock();     /* the periodic CLOCK_LEVEL interrupt, system time */
+    _enable();               /* IRQL (CR8) alone decides what is masked from now on */
+    KiStartProcessors();     /* every other processor ACPI lists */
+    HalStartSerialInput();   /* console input by interrupt */
+    MiInitializePageable();  /* pageable sections; kelab.verifier=irql */
+    IoInitSystem();          /* the I/O manager; each built-in driver's DriverEntry */
     KiPrintBanner();
     switch (KeBootMode) {
     case KiBootTest:

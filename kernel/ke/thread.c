@@ -112,10 +112,10 @@ VOID KiThreadStartup(VOID)
 static VOID KiCheckThreadMayExit(PKTHREAD Thread)
 {
     if (!IsListEmpty(&Thread->MutantListHead))
-        KeBugCheckEx(THREAD_TERMINATE_HELD_MUTEX, (ULONG_PTR)Thread,
-                     (ULONG_PTR)CONTAINING_RECORD(Thread->MutantListHead.Flink, KMUTANT,
-                                                  MutantListEntry),
-                     0, 0);
+        KeBugCheckEx(
+            THREAD_TERMINATE_HELD_MUTEX, (ULONG_PTR)Thread,
+            (ULONG_PTR)CONTAINING_RECORD(Thread->MutantListHead.Flink, KMUTANT, MutantListEntry), 0,
+            0);
     KIRQL irql = KeGetCurrentIrql();
     if (Thread->KernelApcDisable != 0 || irql != PASSIVE_LEVEL) {
         PLIST_ENTRY first = Thread->ApcListHead.Flink;
@@ -160,13 +160,19 @@ static PCSTR KiStateName(UCHAR State)
 static PCSTR KiObjectKind(PVOID Object)
 {
     switch (((DISPATCHER_HEADER *)Object)->Type) {
-    case EventNotificationObject: return "event(N)";
-    case EventSynchronizationObject: return "event(S)";
-    case MutantObject: return "mutex";
-    case SemaphoreObject: return "semaphore";
-    case ThreadObject: return "thread";
+    case EventNotificationObject:
+        return "event(N)";
+    case EventSynchronizationObject:
+        return "event(S)";
+    case MutantObject:
+        return "mutex";
+    case SemaphoreObject:
+        return "semaphore";
+    case ThreadObject:
+        return "thread";
     case TimerNotificationObject:
-    case TimerSynchronizationObject: return "timer";
+    case TimerSynchronizationObject:
+        return "timer";
     }
     return "object";
 }
@@ -176,9 +182,9 @@ static VOID KiPrintWait(PKTHREAD Thread)
     if (Thread->State != Waiting)
         return;
     PKWAIT_BLOCK first = Thread->WaitBlockList, wb = first;
-    DbgPrint("  waits %llu ms on", (unsigned long long)((KeGetCurrentPrcb()->TickCount -
-                                                         Thread->WaitStartTick) *
-                                                        (KeTimeIncrement / 10000)));
+    DbgPrint("  waits %llu ms on",
+             (unsigned long long)((KeGetCurrentPrcb()->TickCount - Thread->WaitStartTick) *
+                                  (KeTimeIncrement / 10000)));
     do {
         if (wb->Object == &Thread->Timer)
             DbgPrint(" timeout");
@@ -192,8 +198,8 @@ static VOID KiShellThreads(ULONG Argc, PCSTR Argv[])
 {
     UNREFERENCED_PARAMETER(Argc);
     UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("%-18s %-19s %-8s %4s %4s %3s %9s\n", "thread", "name", "state", "prio", "base",
-             "cpu", "switches");
+    DbgPrint("%-18s %-19s %-8s %4s %4s %3s %9s\n", "thread", "name", "state", "prio", "base", "cpu",
+             "switches");
     KIRQL oldIrql;
     KeAcquireSpinLock(&KiThreadListLock, &oldIrql);
     KIRQL listIrql = KiAcquireDispatcherLock(); /* a consistent picture: nobody moves */
@@ -207,4 +213,5 @@ static VOID KiShellThreads(ULONG Argc, PCSTR Argv[])
     KiReleaseDispatcherLock(listIrql);
     KeReleaseSpinLock(&KiThreadListLock, oldIrql);
 }
-KD_COMMAND(threads, "", "every thread: state, priority, processor, what it waits on", KiShellThreads);
+KD_COMMAND(threads, "", "every thread: state, priority, processor, what it waits on",
+           KiShellThreads);

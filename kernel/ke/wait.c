@@ -206,7 +206,9 @@ static VOID KiLinkWaitBlocks(PKTHREAD Thread, ULONG Count, PVOID Object[], WAIT_
     PKWAIT_BLOCK last = NULL;
     for (ULONG i = 0; i < Count; i++) {
         PKWAIT_BLOCK wb = &WaitBlocks[i];
-        *wb = (KWAIT_BLOCK){.Thread = Thread, .Object = Object[i], .WaitKey = (USHORT)i,
+        *wb = (KWAIT_BLOCK){.Thread = Thread,
+                            .Object = Object[i],
+                            .WaitKey = (USHORT)i,
                             .WaitType = (UCHAR)WaitType};
         InsertTailList(&((DISPATCHER_HEADER *)Object[i])->WaitListHead, &wb->WaitListEntry);
         if (last)
@@ -215,7 +217,9 @@ static VOID KiLinkWaitBlocks(PKTHREAD Thread, ULONG Count, PVOID Object[], WAIT_
     }
     if (Timeout != NULL) {
         PKWAIT_BLOCK wb = &Thread->WaitBlock[KI_TIMER_WAIT_BLOCK];
-        *wb = (KWAIT_BLOCK){.Thread = Thread, .Object = &Thread->Timer, .WaitKey = STATUS_TIMEOUT,
+        *wb = (KWAIT_BLOCK){.Thread = Thread,
+                            .Object = &Thread->Timer,
+                            .WaitKey = STATUS_TIMEOUT,
                             .WaitType = WaitAny};
         Thread->Timer.Header.SignalState = 0;
         InsertTailList(&Thread->Timer.Header.WaitListHead, &wb->WaitListEntry);
@@ -242,8 +246,7 @@ static NTSTATUS KiWait(PKTHREAD Thread, KIRQL WaitIrql, ULONG Count, PVOID Objec
            but with IRQL raised, perhaps spinning for this lock) was sent
            as an interrupt that will now be taken by whichever thread
            runs next: deliver it before blocking, or it may never be. */
-        if (status == STATUS_PENDING && WaitIrql == PASSIVE_LEVEL &&
-            KiRequestApcIfPending(Thread))
+        if (status == STATUS_PENDING && WaitIrql == PASSIVE_LEVEL && KiRequestApcIfPending(Thread))
             status = STATUS_KERNEL_APC;
         if (status == STATUS_PENDING) {
             KiLinkWaitBlocks(Thread, Count, Object, WaitType, WaitBlocks, Timeout, due);
@@ -273,20 +276,18 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
 {
     UNREFERENCED_PARAMETER(WaitMode);
     PKTHREAD thread = KeGetCurrentThread();
-    if (Count > MAXIMUM_WAIT_OBJECTS ||
-        (Count > THREAD_WAIT_OBJECTS && WaitBlockArray == NULL))
+    if (Count > MAXIMUM_WAIT_OBJECTS || (Count > THREAD_WAIT_OBJECTS && WaitBlockArray == NULL))
         KeBugCheckEx(MAXIMUM_WAIT_OBJECTS_EXCEEDED, Count, (ULONG_PTR)WaitBlockArray, 0, 0);
     KIRQL waitIrql = KiBeginWait(thread);
     return KiWait(thread, waitIrql, Count, Object, WaitType, WaitReason, Alertable, Timeout,
-                  WaitBlockArray ? WaitBlockArray : thread->WaitBlock,
-                  __builtin_return_address(0));
+                  WaitBlockArray ? WaitBlockArray : thread->WaitBlock, __builtin_return_address(0));
 }
 
 NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
                                BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 {
-    return KeWaitForMultipleObjects(1, &Object, WaitAny, WaitReason, WaitMode, Alertable,
-                                    Timeout, NULL);
+    return KeWaitForMultipleObjects(1, &Object, WaitAny, WaitReason, WaitMode, Alertable, Timeout,
+                                    NULL);
 }
 
 /* A wait on nothing but the thread's own timer. An interval of zero gives

@@ -97,7 +97,8 @@ static int KtRunCase(const KTEST_CASE *c)
     c->Function();
 
     if (KeGetCurrentIrql() != irql) {
-        DbgPrint("    # %s: left IRQL at %u (it started at %u)\n", c->Name, KeGetCurrentIrql(), irql);
+        DbgPrint("    # %s: left IRQL at %u (it started at %u)\n", c->Name, KeGetCurrentIrql(),
+                 irql);
         KtCurrentFailures++;
         __writecr8(irql); /* so the next test starts clean */
     }

@@ -67,7 +67,8 @@ static ULONG64 MiFindBootMemory(const MB2_INFO *Boot, ULONG64 Bytes)
         const MB2_REGION *r = &Boot->Regions[i];
         if (r->Type != Mb2MemoryUsable)
             continue;
-        ULONG64 start = ALIGN_UP_BY(r->Base > MI_LOW_RESERVED ? r->Base : MI_LOW_RESERVED, PAGE_SIZE);
+        ULONG64 start =
+            ALIGN_UP_BY(r->Base > MI_LOW_RESERVED ? r->Base : MI_LOW_RESERVED, PAGE_SIZE);
         ULONG64 end = MiRegionEnd(r) < MI_BOOT_LIMIT ? MiRegionEnd(r) : MI_BOOT_LIMIT;
         /* Step past each obstacle (kernel, modules) one page at a time:
            there are only a handful of them. */

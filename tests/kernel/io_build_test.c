@@ -14,7 +14,7 @@
 #include "ke.h"
 #include "../../drivers/timerdev/timerdev.h"
 
-#define TAG          'tBoI'
+#define TAG            'tBoI'
 #define IOSB_UNTOUCHED ((NTSTATUS)0x1BADF00D)
 
 /* ---- the synchronous pattern, against the timer device ---------------------- */
@@ -25,8 +25,8 @@ static NTSTATUS TimerControl(PDEVICE_OBJECT Top, ULONG Code, PVOID In, ULONG InL
 {
     KEVENT event;
     KeInitializeEvent(&event, NotificationEvent, FALSE);
-    PIRP irp = IoBuildDeviceIoControlRequest(Code, Top, In, InLength, Out, OutLength, FALSE,
-                                             &event, Iosb);
+    PIRP irp =
+        IoBuildDeviceIoControlRequest(Code, Top, In, InLength, Out, OutLength, FALSE, &event, Iosb);
     if (irp == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     NTSTATUS status = IoCallDriver(Top, irp);
@@ -81,9 +81,9 @@ KTEST(io_build, device_control_completed_at_once)
     /* Failures complete at once too, with the status in the IOSB. */
     TIMER_RESULT small;
     TIMER_REQUEST request = {0};
-    KT_EXPECT_EQ(TimerControl(top, IOCTL_TIMER_WAIT, &request, sizeof(request), &small, 4, &iosb,
-                              &returned),
-                 STATUS_BUFFER_TOO_SMALL);
+    KT_EXPECT_EQ(
+        TimerControl(top, IOCTL_TIMER_WAIT, &request, sizeof(request), &small, 4, &iosb, &returned),
+        STATUS_BUFFER_TOO_SMALL);
     KT_EXPECT_EQ(iosb.Status, STATUS_BUFFER_TOO_SMALL);
     KT_EXPECT_EQ(TimerControl(top, CTL_CODE(FILE_DEVICE_KELAB_TIMER, 0x9FF, METHOD_BUFFERED, 0),
                               NULL, 0, NULL, 0, &iosb, &returned),
@@ -97,7 +97,7 @@ KTEST(io_build, synchronous_read_with_direct_io)
     PFILE_OBJECT file = IoTestOpenTimer(&top);
     KT_ASSERT_NOT_NULL(file);
     KT_EXPECT_TRUE(top->Flags & DO_DIRECT_IO); /* the filter copied its device's flag */
-    const ULONG length = 3 * PAGE_SIZE + 100; /* several pages of system space */
+    const ULONG length = 3 * PAGE_SIZE + 100;  /* several pages of system space */
     PUCHAR buffer = ExAllocatePoolWithTag(NonPagedPool, length, TAG);
     KT_ASSERT_NOT_NULL(buffer);
     RtlZeroMemory(buffer, length);
@@ -127,7 +127,7 @@ typedef enum _MOCK_MODE { MockNow, MockFromDpc, MockHold } MOCK_MODE;
 typedef struct _MOCK {
     MOCK_MODE Mode;
     NTSTATUS Status;
-    ULONG Fill;      /* bytes of output to write: Information */
+    ULONG Fill; /* bytes of output to write: Information */
     CCHAR Boost;
     ULONG DpcDelay; /* microseconds MockDpc stalls before completing */
     KDPC Dpc;
@@ -224,8 +224,8 @@ KTEST(io_build, each_method_hands_over_the_buffers_its_way)
 
     /* Buffered: one pool copy, big enough for either way. */
     RtlZeroMemory(out, sizeof(out));
-    KT_EXPECT_EQ(TimerControl(device, IOCTL_MOCK(METHOD_BUFFERED), in, sizeof(in), out,
-                              sizeof(out), &iosb, &returned),
+    KT_EXPECT_EQ(TimerControl(device, IOCTL_MOCK(METHOD_BUFFERED), in, sizeof(in), out, sizeof(out),
+                              &iosb, &returned),
                  STATUS_SUCCESS);
     KT_EXPECT_NE(mock->SystemBuffer, in);
     KT_EXPECT_NE(mock->SystemBuffer, out);
@@ -246,8 +246,8 @@ KTEST(io_build, each_method_hands_over_the_buffers_its_way)
     }
 
     /* Neither: the caller's own pointers. */
-    KT_EXPECT_EQ(TimerControl(device, IOCTL_MOCK(METHOD_NEITHER), in, sizeof(in), out,
-                              sizeof(out), &iosb, &returned),
+    KT_EXPECT_EQ(TimerControl(device, IOCTL_MOCK(METHOD_NEITHER), in, sizeof(in), out, sizeof(out),
+                              &iosb, &returned),
                  STATUS_SUCCESS);
     KT_EXPECT_EQ(mock->Type3InputBuffer, in);
     KT_EXPECT_EQ(mock->UserBuffer, out);
@@ -291,8 +291,8 @@ KTEST(io_build, completion_reaches_the_requester_through_its_apc)
     KEVENT event;
     KeInitializeEvent(&event, NotificationEvent, FALSE);
     IO_STATUS_BLOCK iosb = {.Status = IOSB_UNTOUCHED};
-    PIRP irp = IoBuildSynchronousFsdRequest(IRP_MJ_READ, device, out, sizeof(out), NULL, &event,
-                                            &iosb);
+    PIRP irp =
+        IoBuildSynchronousFsdRequest(IRP_MJ_READ, device, out, sizeof(out), NULL, &event, &iosb);
     KT_ASSERT_NOT_NULL(irp);
     KIRQL old;
     KeRaiseIrql(APC_LEVEL, &old);
@@ -396,8 +396,8 @@ KTEST(io_build, asynchronous_request_without_a_routine_comes_back_to_its_thread)
     mock->Fill = 2;
     UCHAR buffer[2] = {0};
     IO_STATUS_BLOCK iosb = {.Status = IOSB_UNTOUCHED};
-    PIRP irp = IoBuildAsynchronousFsdRequest(IRP_MJ_READ, device, buffer, sizeof(buffer), NULL,
-                                             &iosb);
+    PIRP irp =
+        IoBuildAsynchronousFsdRequest(IRP_MJ_READ, device, buffer, sizeof(buffer), NULL, &iosb);
     KT_ASSERT_NOT_NULL(irp);
     KT_EXPECT_EQ(IoCallDriver(device, irp), STATUS_PENDING);
     MockComplete(mock, mock->Held); /* at PASSIVE_LEVEL: the APC runs inside */
@@ -474,8 +474,8 @@ KTEST(io_build, lengths_without_buffers_copy_nothing)
         KeInitializeEvent(&event, NotificationEvent, FALSE);
         IO_STATUS_BLOCK iosb = {.Status = IOSB_UNTOUCHED};
         mock->Fill = methods[i] == METHOD_BUFFERED ? 8 : 0;
-        PIRP irp = IoBuildDeviceIoControlRequest(IOCTL_MOCK(methods[i]), device, NULL, 8, NULL,
-                                                 8, FALSE, &event, &iosb);
+        PIRP irp = IoBuildDeviceIoControlRequest(IOCTL_MOCK(methods[i]), device, NULL, 8, NULL, 8,
+                                                 FALSE, &event, &iosb);
         KT_ASSERT_NOT_NULL(irp);
         KT_EXPECT_EQ(irp->Flags & IRP_INPUT_OPERATION, 0);
         KT_EXPECT_EQ(IoCallDriver(device, irp), STATUS_SUCCESS);

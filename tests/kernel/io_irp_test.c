@@ -103,8 +103,8 @@ static NTSTATUS LayerDispatch(PDEVICE_OBJECT Device, PIRP Irp)
     } else if (layer->Pass != ForgetsLocation) {
         IoCopyCurrentIrpStackLocationToNext(Irp);
         if (layer->Pass == WithRoutine)
-            IoSetCompletionRoutine(Irp, LayerCompletion, layer, layer->OnSuccess,
-                                   layer->OnError, layer->OnCancel);
+            IoSetCompletionRoutine(Irp, LayerCompletion, layer, layer->OnSuccess, layer->OnError,
+                                   layer->OnCancel);
     }
     return IoCallDriver(layer->Lower, Irp);
 }
@@ -141,9 +141,15 @@ static BOOLEAN BuildStack(STACK *Stack)
         if (device == NULL)
             return FALSE;
         LAYER *layer = device->DeviceExtension;
-        *layer = (LAYER){.Id = id, .Self = device, .Lower = below, .Status = STATUS_SUCCESS,
-                         .Pass = WithRoutine, .OnSuccess = TRUE, .OnError = TRUE,
-                         .OnCancel = TRUE, .PropagatePending = TRUE};
+        *layer = (LAYER){.Id = id,
+                         .Self = device,
+                         .Lower = below,
+                         .Status = STATUS_SUCCESS,
+                         .Pass = WithRoutine,
+                         .OnSuccess = TRUE,
+                         .OnError = TRUE,
+                         .OnCancel = TRUE,
+                         .PropagatePending = TRUE};
         KeInitializeDpc(&layer->Dpc, BottomDpc, layer);
         Stack->Layer[id] = layer;
         below = device;
@@ -413,8 +419,8 @@ KTEST_DEATH(io_irp, completing_twice_is_multiple_irp_complete_requests,
     KEVENT event;
     IO_STATUS_BLOCK iosb;
     KeInitializeEvent(&event, NotificationEvent, FALSE);
-    IoCallDriver(device, IoBuildDeviceIoControlRequest(0, device, NULL, 0, NULL, 0, FALSE, &event,
-                                                       &iosb));
+    IoCallDriver(device,
+                 IoBuildDeviceIoControlRequest(0, device, NULL, 0, NULL, 0, FALSE, &event, &iosb));
 }
 
 KTEST_DEATH(io_irp, too_few_stack_locations_is_no_more_irp_stack_locations,
@@ -488,8 +494,8 @@ static NTSTATUS RaisesAndReturns(PDEVICE_OBJECT Device, PIRP Irp)
     return STATUS_PENDING;
 }
 
-KTEST_DEATH(io_irp, a_dispatch_routine_that_changes_irql, DRIVER_VERIFIER_IOMANAGER_VIOLATION,
-            0x05, KT_ANY, PASSIVE_LEVEL, DISPATCH_LEVEL)
+KTEST_DEATH(io_irp, a_dispatch_routine_that_changes_irql, DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x05,
+            KT_ANY, PASSIVE_LEVEL, DISPATCH_LEVEL)
 {
     PDRIVER_OBJECT driver = IoTestLoadDriver(L"\\Driver\\IoTestRaises", RaisesAndReturns);
     PDEVICE_OBJECT device = IoTestAddDevice(driver, 0, NULL, NULL);
@@ -506,8 +512,7 @@ KTEST_DEATH(io_irp, a_drivers_own_irp_completed_past_its_top, INCONSISTENT_IRP, 
     IoCallDriver(s.Layer[3]->Self, irp);
 }
 
-KTEST_DEATH(io_irp, freeing_an_irp_twice, DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x01, KT_ANY, 0,
-            0)
+KTEST_DEATH(io_irp, freeing_an_irp_twice, DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x01, KT_ANY, 0, 0)
 {
     PIRP irp = IoAllocateIrp(1, FALSE);
     IoFreeIrp(irp);

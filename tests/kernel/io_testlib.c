@@ -51,8 +51,8 @@ PDEVICE_OBJECT IoTestAddDevice(PDRIVER_OBJECT Driver, ULONG ExtensionSize, PCWST
     UNICODE_STRING name;
     RtlInitUnicodeString(&name, Name);
     PDEVICE_OBJECT device = NULL;
-    KT_EXPECT_EQ(IoCreateDevice(Driver, ExtensionSize, Name ? &name : NULL, FILE_DEVICE_UNKNOWN,
-                                0, FALSE, &device),
+    KT_EXPECT_EQ(IoCreateDevice(Driver, ExtensionSize, Name ? &name : NULL, FILE_DEVICE_UNKNOWN, 0,
+                                FALSE, &device),
                  STATUS_SUCCESS);
     if (device == NULL)
         return NULL;

@@ -27,10 +27,9 @@ static BOOLEAN Submit(PDEVICE_OBJECT Top, REQUEST *Request, ULONG DelayMicroseco
     Request->Iosb.Status = STATUS_PENDING;
     Request->In = (TIMER_REQUEST){.DelayMicroseconds = DelayMicroseconds, .Tag = Tag};
     RtlZeroMemory(&Request->Out, sizeof(Request->Out));
-    Request->Irp = IoBuildDeviceIoControlRequest(IOCTL_TIMER_WAIT, Top, &Request->In,
-                                                 sizeof(Request->In), &Request->Out,
-                                                 sizeof(Request->Out), FALSE, &Request->Done,
-                                                 &Request->Iosb);
+    Request->Irp = IoBuildDeviceIoControlRequest(
+        IOCTL_TIMER_WAIT, Top, &Request->In, sizeof(Request->In), &Request->Out,
+        sizeof(Request->Out), FALSE, &Request->Done, &Request->Iosb);
     if (Request->Irp == NULL)
         return FALSE;
     NTSTATUS status = IoCallDriver(Top, Request->Irp);
@@ -73,9 +72,8 @@ static TIMER_STATISTICS Statistics(PDEVICE_OBJECT Top)
     KEVENT event;
     KeInitializeEvent(&event, NotificationEvent, FALSE);
     IO_STATUS_BLOCK iosb;
-    PIRP irp = IoBuildDeviceIoControlRequest(IOCTL_TIMER_GET_STATISTICS, Top, NULL, 0,
-                                             &statistics, sizeof(statistics), FALSE, &event,
-                                             &iosb);
+    PIRP irp = IoBuildDeviceIoControlRequest(IOCTL_TIMER_GET_STATISTICS, Top, NULL, 0, &statistics,
+                                             sizeof(statistics), FALSE, &event, &iosb);
     KT_EXPECT_EQ(IoCallDriver(Top, irp), STATUS_SUCCESS);
     return statistics;
 }
@@ -255,8 +253,7 @@ KTEST(io_timer, cancels_racing_completion_end_each_request_once)
     for (ULONG p = 0; p < KeNumberProcessors; p++)
         KtJoinThread(thread[p], 60000);
     TIMER_STATISTICS after = Statistics(top);
-    KtLog("%d requests: %d completed, %d cancelled", race.Requests, race.Completed,
-          race.Cancelled);
+    KtLog("%d requests: %d completed, %d cancelled", race.Requests, race.Completed, race.Cancelled);
     KT_EXPECT_EQ(race.Completed + race.Cancelled, race.Requests);
     KT_EXPECT_GT(race.Cancelled, 0);
     KT_EXPECT_GT(race.Completed, 0);

@@ -40,7 +40,8 @@ KTEST(pool, alloc_free_small_sizes)
 
 KTEST(pool, large_allocations_are_page_aligned)
 {
-    static const SIZE_T sizes[] = {PAGE_SIZE - 15, PAGE_SIZE, PAGE_SIZE + 1, 5 * PAGE_SIZE, 1 << 20};
+    static const SIZE_T sizes[] = {PAGE_SIZE - 15, PAGE_SIZE, PAGE_SIZE + 1, 5 * PAGE_SIZE,
+                                   1 << 20};
     for (ULONG i = 0; i < ARRAYSIZE(sizes); i++) {
         PUCHAR p = ExAllocatePoolWithTag(NonPagedPool, sizes[i], TAG);
         KT_ASSERT_NOT_NULL(p);
@@ -207,8 +208,7 @@ KTEST_DEATH(pool, alloc_above_dispatch_level, BAD_POOL_CALLER, 0x8, HIGH_LEVEL, 
     ExAllocatePoolWithTag(NonPagedPool, 64, TAG);
 }
 
-KTEST_DEATH(pool, paged_pool_at_dispatch_level, BAD_POOL_CALLER, 0x8, DISPATCH_LEVEL, PagedPool,
-            64)
+KTEST_DEATH(pool, paged_pool_at_dispatch_level, BAD_POOL_CALLER, 0x8, DISPATCH_LEVEL, PagedPool, 64)
 {
     KIRQL old;
     KeRaiseIrql(DISPATCH_LEVEL, &old);
