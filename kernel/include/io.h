@@ -109,7 +109,10 @@ PDEVICE_OBJECT IopLowerDevice(PDEVICE_OBJECT DeviceObject);
    leaves its driver with its last open. */
 VOID IopCloseDevice(PDEVICE_OBJECT DeviceObject);
 
-/* namespace.c: \Device\... names. The named device, referenced; or NULL. */
+/* namespace.c: \Device\... names. */
+/* The named device (not deleted), or NULL. Database lock held. */
+PDEVICE_OBJECT IopFindDevice(PCUNICODE_STRING Name);
+/* The named device, referenced; or NULL. */
 PDEVICE_OBJECT IopReferenceDeviceByName(PCUNICODE_STRING Name);
 
 /* cancel.c */

@@ -34,18 +34,6 @@ static OBJECT_TYPE IopDeviceObjectType = {"Device", 'iveD', IopDeleteDeviceObjec
 #define IOP_EXTENSION_OFFSET                                                                       \
     ALIGN_UP_BY(sizeof(DEVICE_OBJECT) + sizeof(EXTENDED_DEVOBJ_EXTENSION), 16)
 
-/* Does Name collide with a device's? Database lock held. */
-static BOOLEAN IopIsNameTaken(PCUNICODE_STRING Name)
-{
-    for (PLIST_ENTRY e = IopDeviceList.Flink; e != &IopDeviceList; e = e->Flink) {
-        PEXTENDED_DEVOBJ_EXTENSION ext =
-            CONTAINING_RECORD(e, EXTENDED_DEVOBJ_EXTENSION, DeviceListEntry);
-        if (ext->Named && RtlEqualUnicodeString(&ext->Name.String, Name, TRUE))
-            return TRUE;
-    }
-    return FALSE;
-}
-
 static BOOLEAN IopIsDeviceName(PCUNICODE_STRING Name)
 {
     static const WCHAR prefix[] = L"\\Device\\";
@@ -93,7 +81,7 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
 
     KIRQL oldIrql;
     KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
-    if (ext->Named && IopIsNameTaken(&ext->Name.String)) {
+    if (ext->Named && IopFindDevice(&ext->Name.String) != NULL) {
         KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
         ObDereferenceObject(device);
         return STATUS_OBJECT_NAME_COLLISION;

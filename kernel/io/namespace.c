@@ -33,19 +33,24 @@ BOOLEAN IopSetName(IOP_NAME *Name, PCUNICODE_STRING Source)
     return TRUE;
 }
 
-PDEVICE_OBJECT IopReferenceDeviceByName(PCUNICODE_STRING Name)
+PDEVICE_OBJECT IopFindDevice(PCUNICODE_STRING Name)
 {
-    PDEVICE_OBJECT found = NULL;
-    KIRQL oldIrql;
-    KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
-    for (PLIST_ENTRY e = IopDeviceList.Flink; e != &IopDeviceList && !found; e = e->Flink) {
+    for (PLIST_ENTRY e = IopDeviceList.Flink; e != &IopDeviceList; e = e->Flink) {
         PEXTENDED_DEVOBJ_EXTENSION ext =
             CONTAINING_RECORD(e, EXTENDED_DEVOBJ_EXTENSION, DeviceListEntry);
-        if (ext->Named && RtlEqualUnicodeString(&ext->Name.String, Name, TRUE)) {
-            found = ext->DeviceObject;
-            ObReferenceObject(found);
-        }
+        if (ext->Named && RtlEqualUnicodeString(&ext->Name.String, Name, TRUE))
+            return ext->DeviceObject;
     }
+    return NULL;
+}
+
+PDEVICE_OBJECT IopReferenceDeviceByName(PCUNICODE_STRING Name)
+{
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
+    PDEVICE_OBJECT found = IopFindDevice(Name);
+    if (found != NULL)
+        ObReferenceObject(found);
     KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
     return found;
 }
