@@ -315,6 +315,9 @@ extern const ULONG64 KiTrapStubTable[256];
    the frame pointer chain from Rbp. */
 VOID KiPrintBacktrace(ULONG64 Rip, ULONG64 Rbp);
 BOOLEAN KiLookupSymbol(ULONG64 Address, PCSTR *Name, ULONG64 *Offset);
+/* The function at Address, for the shell's listings: "-" for NULL, "?"
+   for an address outside the kernel's text. */
+PCSTR KiSymbolName(PVOID Address);
 VOID KiPrintRegisters(PKTRAP_FRAME TrapFrame);
 
 /* Bug check with the trap frame of the fault that caused it, so the

@@ -236,13 +236,8 @@ static VOID KiShellDpcs(ULONG Argc, PCSTR Argv[])
     DbgPrint("CPU  queued  run           now running\n");
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         PKPRCB prcb = KiProcessorBlock[p];
-        PKDEFERRED_ROUTINE active = prcb->DpcRoutineActive;
-        PCSTR name = "-";
-        ULONG64 offset;
-        if (active)
-            KiLookupSymbol((ULONG64)active, &name, &offset);
         DbgPrint("%-4u %-7u %-13llu %s\n", p, prcb->DpcData.DpcQueueDepth,
-                 (unsigned long long)prcb->DpcData.DpcCount, name);
+                 (unsigned long long)prcb->DpcData.DpcCount, KiSymbolName(prcb->DpcRoutineActive));
     }
     DbgPrint("Watchdog: a single DPC may run %u ticks (%u ms)\n", KiDpcWatchdogTicks,
              KiDpcWatchdogTicks * (KeTimeIncrement / 10000));

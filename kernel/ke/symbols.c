@@ -36,3 +36,12 @@ BOOLEAN KiLookupSymbol(ULONG64 Address, PCSTR *Name, ULONG64 *Offset)
     *Offset = Address - KiSymbolTable[lo].Address;
     return TRUE;
 }
+
+PCSTR KiSymbolName(PVOID Address)
+{
+    PCSTR name;
+    ULONG64 offset;
+    if (Address == NULL)
+        return "-";
+    return KiLookupSymbol((ULONG64)Address, &name, &offset) ? name : "?";
+}
