@@ -3,18 +3,17 @@
  * two-driver stack, finished on the requester's processor or on another
  * one, and how many requests per second the timer device gets through.
  *
- * The stack is two small drivers of this file: an upper one that passes
- * device controls down with a completion routine (as drivers/timerfilt
- * does), and a lower one that either completes at once in its dispatch
- * routine or hands the IRP to its thread on another processor, which
- * completes it from there. A round trip is the synchronous pattern:
- * IoBuildDeviceIoControlRequest, IoCallDriver, wait for the event (set by
- * the completion APC in the requester's thread).
+ * The stack is two small drivers of this file, loaded and stacked with
+ * the I/O tests' helpers (tests/kernel/io_testlib.c): an upper one that
+ * passes device controls down with a completion routine (as
+ * drivers/timerfilt does), and a lower one that either completes at once
+ * in its dispatch routine or hands the IRP to its thread on another
+ * processor, which completes it from there. A round trip is the
+ * synchronous pattern: IoBuildDeviceIoControlRequest, IoCallDriver, wait
+ * for the event (set by the completion APC in the requester's thread).
  */
 #include "kbench.h"
-#include "io.h"
-#include "ktest.h"
-#include "../../drivers/timerdev/timerdev.h"
+#include "../kernel/io_testlib.h"
 
 #define ROUND_TRIPS      2000
 #define IOCTL_BENCH_ECHO CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
@@ -58,20 +57,6 @@ static VOID LowerWorker(PVOID Context)
     }
 }
 
-static VOID LowerUnload(PDRIVER_OBJECT DriverObject)
-{
-    while (DriverObject->DeviceObject != NULL)
-        IoDeleteDevice(DriverObject->DeviceObject);
-}
-
-static NTSTATUS LowerEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
-{
-    UNREFERENCED_PARAMETER(RegistryPath);
-    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = LowerDeviceControl;
-    DriverObject->DriverUnload = LowerUnload;
-    return STATUS_SUCCESS;
-}
-
 /* ---- the upper driver: a filter, its extension the device below ---------- */
 
 static NTSTATUS UpperCompletion(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
@@ -91,23 +76,6 @@ static NTSTATUS UpperDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     return IoCallDriver(*lower, Irp);
 }
 
-static VOID UpperUnload(PDRIVER_OBJECT DriverObject)
-{
-    while (DriverObject->DeviceObject != NULL) {
-        PDEVICE_OBJECT upper = DriverObject->DeviceObject;
-        IoDetachDevice(*(PDEVICE_OBJECT *)upper->DeviceExtension);
-        IoDeleteDevice(upper);
-    }
-}
-
-static NTSTATUS UpperEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
-{
-    UNREFERENCED_PARAMETER(RegistryPath);
-    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = UpperDeviceControl;
-    DriverObject->DriverUnload = UpperUnload;
-    return STATUS_SUCCESS;
-}
-
 /* ---- the stack --------------------------------------------------------------- */
 
 typedef struct _BENCH_STACK {
@@ -119,21 +87,16 @@ typedef struct _BENCH_STACK {
 
 static BOOLEAN BuildStack(BENCH_STACK *Stack, KAFFINITY WorkerAffinity)
 {
-    PDEVICE_OBJECT lower, upper;
-    if (!NT_SUCCESS(IopLoadDriver(L"\\Driver\\IoBenchLower", LowerEntry, &Stack->LowerDriver)))
+    Stack->LowerDriver = IoTestLoadDriver(L"\\Driver\\IoBenchLower", LowerDeviceControl);
+    Stack->UpperDriver = IoTestLoadDriver(L"\\Driver\\IoBenchUpper", UpperDeviceControl);
+    if (Stack->LowerDriver == NULL || Stack->UpperDriver == NULL)
         return FALSE;
-    if (!NT_SUCCESS(IopLoadDriver(L"\\Driver\\IoBenchUpper", UpperEntry, &Stack->UpperDriver)))
+    PDEVICE_OBJECT lower = IoTestAddDevice(Stack->LowerDriver, sizeof(LOWER_EXTENSION), NULL, NULL);
+    PDEVICE_OBJECT upper =
+        lower ? IoTestAddDevice(Stack->UpperDriver, sizeof(PDEVICE_OBJECT), NULL, lower) : NULL;
+    if (upper == NULL)
         return FALSE;
-    if (!NT_SUCCESS(IoCreateDevice(Stack->LowerDriver, sizeof(LOWER_EXTENSION), NULL,
-                                   FILE_DEVICE_UNKNOWN, 0, FALSE, &lower)) ||
-        !NT_SUCCESS(IoCreateDevice(Stack->UpperDriver, sizeof(PDEVICE_OBJECT), NULL,
-                                   FILE_DEVICE_UNKNOWN, 0, FALSE, &upper)))
-        return FALSE;
-    lower->Flags |= DO_BUFFERED_IO;
-    lower->Flags &= ~DO_DEVICE_INITIALIZING;
-    *(PDEVICE_OBJECT *)upper->DeviceExtension = IoAttachDeviceToDeviceStack(upper, lower);
-    upper->Flags |= DO_BUFFERED_IO;
-    upper->Flags &= ~DO_DEVICE_INITIALIZING;
+    *(PDEVICE_OBJECT *)upper->DeviceExtension = lower;
     Stack->Top = upper;
     Stack->Lower = lower->DeviceExtension;
     Stack->Lower->Remote = WorkerAffinity != 0;
@@ -150,8 +113,10 @@ static VOID TearDownStack(BENCH_STACK *Stack)
         KeSetEvent(&Stack->Lower->WorkQueued, IO_NO_INCREMENT, FALSE);
         KtJoinThread(Stack->Worker, 60000);
     }
-    IopUnloadDriver(Stack->UpperDriver);
-    IopUnloadDriver(Stack->LowerDriver);
+    if (Stack->UpperDriver != NULL)
+        IoTestUnloadDriver(Stack->UpperDriver);
+    if (Stack->LowerDriver != NULL)
+        IoTestUnloadDriver(Stack->LowerDriver);
 }
 
 /* One synchronous request, as a driver sends one to another. */
@@ -178,6 +143,7 @@ static VOID MeasureRoundTrip(PCSTR Metric, KAFFINITY WorkerAffinity)
 {
     BENCH_STACK stack = {0};
     if (!BuildStack(&stack, WorkerAffinity)) {
+        TearDownStack(&stack);
         KbReportValue(Metric, 0, "failed-to-build-the-stack");
         return;
     }
@@ -207,9 +173,10 @@ KBENCH(irp_round_trip)
 /* ---- the timer device ---------------------------------------------------------- */
 
 /* Two requesters per processor keep BATCH requests each queued at the
-   timer device for THROUGHPUT_MS, then collect what is still out. The device finishes one request
-   per "interrupt", and its timer fires at a clock tick at the earliest: the clock rate is the
-   ceiling, printed beside the result. */
+   timer device for THROUGHPUT_MS, then collect what is still out. The
+   device finishes one request per "interrupt", and its timer fires at a
+   clock tick at the earliest: the clock rate is the ceiling, printed
+   beside the result. */
 #define THROUGHPUT_MS 1000
 #define BATCH         4
 
@@ -219,60 +186,34 @@ typedef struct _TIMER_CLIENT {
     ULONG Completed, Failed;
 } TIMER_CLIENT;
 
-typedef struct _TIMER_SLOT {
-    KEVENT Done;
-    IO_STATUS_BLOCK Iosb;
-    TIMER_REQUEST In;
-    TIMER_RESULT Out;
-} TIMER_SLOT;
-
-static BOOLEAN TimerSubmit(PDEVICE_OBJECT Top, TIMER_SLOT *Slot)
-{
-    KeInitializeEvent(&Slot->Done, NotificationEvent, FALSE);
-    PIRP irp = IoBuildDeviceIoControlRequest(IOCTL_TIMER_WAIT, Top, &Slot->In, sizeof(Slot->In),
-                                             &Slot->Out, sizeof(Slot->Out), FALSE, &Slot->Done,
-                                             &Slot->Iosb);
-    if (irp == NULL)
-        return FALSE;
-    IoCallDriver(Top, irp);
-    return TRUE;
-}
-
 static VOID TimerClient(PVOID Context)
 {
     TIMER_CLIENT *client = Context;
-    TIMER_SLOT slot[BATCH];
+    IO_TEST_TIMER_REQUEST slot[BATCH];
     BOOLEAN busy[BATCH];
-    for (ULONG i = 0; i < BATCH; i++) {
-        slot[i].In = (TIMER_REQUEST){.DelayMicroseconds = 0};
-        busy[i] = TimerSubmit(client->Top, &slot[i]);
-    }
+    ULONG outstanding = 0;
+    for (ULONG i = 0; i < BATCH; i++)
+        outstanding += busy[i] = IoTestSubmitTimer(client->Top, &slot[i], 0, i);
     /* Wait for each in turn (the device keeps queue order), resubmitting
        until told to stop; then let the rest come back. */
-    for (ULONG i = 0;; i = (i + 1) % BATCH) {
-        if (!busy[i]) {
-            BOOLEAN any = FALSE;
-            for (ULONG j = 0; j < BATCH; j++)
-                any |= busy[j];
-            if (!any)
-                return;
+    for (ULONG i = 0; outstanding > 0; i = (i + 1) % BATCH) {
+        if (!busy[i])
             continue;
-        }
         KeWaitForSingleObject(&slot[i].Done, Executive, KernelMode, FALSE, NULL);
         if (NT_SUCCESS(slot[i].Iosb.Status))
             client->Completed++;
         else
             client->Failed++;
-        busy[i] = !*client->Stop && TimerSubmit(client->Top, &slot[i]);
+        busy[i] = !*client->Stop && IoTestSubmitTimer(client->Top, &slot[i], 0, i);
+        outstanding -= !busy[i];
     }
 }
 
 KBENCH(timer_device_throughput)
 {
-    UNICODE_STRING name = RTL_CONSTANT_STRING(TIMER_DEVICE_NAME);
-    PFILE_OBJECT file;
     PDEVICE_OBJECT top;
-    if (!NT_SUCCESS(IoGetDeviceObjectPointer(&name, 0, &file, &top))) {
+    PFILE_OBJECT file = IoTestOpenTimer(&top);
+    if (file == NULL) {
         KbReportValue("timerdev.irps_per_second", 0, "no-timer-device");
         return;
     }

@@ -12,7 +12,6 @@
  */
 #include "io_testlib.h"
 #include "ke.h"
-#include "../../drivers/timerdev/timerdev.h"
 
 #define TAG            'tBoI'
 #define IOSB_UNTOUCHED ((NTSTATUS)0x1BADF00D)

@@ -3,7 +3,6 @@
  */
 #include "io_testlib.h"
 #include "ob.h"
-#include "../../drivers/timerdev/timerdev.h"
 
 /* DriverEntry has no context argument: the dispatch routine for the
    driver being loaded waits here (tests run one at a time). */
@@ -74,6 +73,23 @@ PFILE_OBJECT IoTestOpen(PCWSTR Name, PDEVICE_OBJECT *Top)
 PFILE_OBJECT IoTestOpenTimer(PDEVICE_OBJECT *Top)
 {
     return IoTestOpen(TIMER_DEVICE_NAME, Top);
+}
+
+BOOLEAN IoTestSubmitTimer(PDEVICE_OBJECT Top, IO_TEST_TIMER_REQUEST *Request,
+                          ULONG DelayMicroseconds, ULONG Tag)
+{
+    KeInitializeEvent(&Request->Done, NotificationEvent, FALSE);
+    Request->Iosb.Status = STATUS_PENDING;
+    Request->In = (TIMER_REQUEST){.DelayMicroseconds = DelayMicroseconds, .Tag = Tag};
+    RtlZeroMemory(&Request->Out, sizeof(Request->Out));
+    Request->Irp = IoBuildDeviceIoControlRequest(
+        IOCTL_TIMER_WAIT, Top, &Request->In, sizeof(Request->In), &Request->Out,
+        sizeof(Request->Out), FALSE, &Request->Done, &Request->Iosb);
+    if (Request->Irp == NULL)
+        return FALSE;
+    NTSTATUS status = IoCallDriver(Top, Request->Irp);
+    KT_EXPECT_EQ(status, STATUS_PENDING); /* queued, always */
+    return TRUE;
 }
 
 BOOLEAN IoTestWait(PKEVENT Event, ULONG TimeoutMs)

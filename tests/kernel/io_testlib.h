@@ -11,6 +11,7 @@
 
 #include "ktest.h"
 #include "io.h"
+#include "../../drivers/timerdev/timerdev.h"
 
 /* A loaded driver whose every MajorFunction entry is Dispatch (NULL:
    the I/O manager's default, which fails every request). */
@@ -28,6 +29,20 @@ PDEVICE_OBJECT IoTestAddDevice(PDRIVER_OBJECT Driver, ULONG ExtensionSize, PCWST
 PFILE_OBJECT IoTestOpen(PCWSTR Name, PDEVICE_OBJECT *Top);
 /* The timer device's stack, opened. */
 PFILE_OBJECT IoTestOpenTimer(PDEVICE_OBJECT *Top);
+
+/* A thread IRP to the timer device and what it needs until it is done. */
+typedef struct _IO_TEST_TIMER_REQUEST {
+    KEVENT Done;
+    IO_STATUS_BLOCK Iosb;
+    TIMER_REQUEST In;
+    TIMER_RESULT Out;
+    PIRP Irp;
+} IO_TEST_TIMER_REQUEST;
+
+/* Sends IOCTL_TIMER_WAIT (which the device always queues) from Request,
+   without waiting; FALSE if the IRP could not be built. */
+BOOLEAN IoTestSubmitTimer(PDEVICE_OBJECT Top, IO_TEST_TIMER_REQUEST *Request,
+                          ULONG DelayMicroseconds, ULONG Tag);
 
 /* Waits (with a timeout that fails the test) for a request's event. */
 BOOLEAN IoTestWait(PKEVENT Event, ULONG TimeoutMs);

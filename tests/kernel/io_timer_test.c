@@ -9,36 +9,11 @@
  */
 #include "io_testlib.h"
 #include "ke.h"
-#include "../../drivers/timerdev/timerdev.h"
 
 #define BATCH 4 /* requests a thread has outstanding at once */
 
-typedef struct _REQUEST {
-    KEVENT Done;
-    IO_STATUS_BLOCK Iosb;
-    TIMER_REQUEST In;
-    TIMER_RESULT Out;
-    PIRP Irp;
-} REQUEST;
-
-static BOOLEAN Submit(PDEVICE_OBJECT Top, REQUEST *Request, ULONG DelayMicroseconds, ULONG Tag)
-{
-    KeInitializeEvent(&Request->Done, NotificationEvent, FALSE);
-    Request->Iosb.Status = STATUS_PENDING;
-    Request->In = (TIMER_REQUEST){.DelayMicroseconds = DelayMicroseconds, .Tag = Tag};
-    RtlZeroMemory(&Request->Out, sizeof(Request->Out));
-    Request->Irp = IoBuildDeviceIoControlRequest(
-        IOCTL_TIMER_WAIT, Top, &Request->In, sizeof(Request->In), &Request->Out,
-        sizeof(Request->Out), FALSE, &Request->Done, &Request->Iosb);
-    if (Request->Irp == NULL)
-        return FALSE;
-    NTSTATUS status = IoCallDriver(Top, Request->Irp);
-    KT_EXPECT_EQ(status, STATUS_PENDING); /* queued, always */
-    return TRUE;
-}
-
 /* Cancels the request if it has not come back yet; TRUE if it tried. */
-static BOOLEAN CancelIfOutstanding(REQUEST *Request)
+static BOOLEAN CancelIfOutstanding(IO_TEST_TIMER_REQUEST *Request)
 {
     KIRQL old;
     KeRaiseIrql(APC_LEVEL, &old);
@@ -51,7 +26,7 @@ static BOOLEAN CancelIfOutstanding(REQUEST *Request)
 
 /* A finished request, right either way: cancelled with nothing, or done
    with its data. Returns its sequence number (0 if cancelled). */
-static ULONG CheckResult(REQUEST *Request)
+static ULONG CheckResult(IO_TEST_TIMER_REQUEST *Request)
 {
     if (Request->Iosb.Status == STATUS_CANCELLED) {
         KT_EXPECT_EQ(Request->Iosb.Information, 0);
@@ -96,11 +71,12 @@ static LOAD Load;
 static VOID LoadThread(PVOID Context)
 {
     ULONG id = (ULONG)(ULONG_PTR)Context;
-    REQUEST requests[BATCH];
+    IO_TEST_TIMER_REQUEST requests[BATCH];
     for (ULONG round = 0; round < Load.Rounds; round++) {
         ULONG submitted = 0;
         for (ULONG i = 0; i < BATCH; i++)
-            submitted += Submit(Load.Top, &requests[i], 0, (id << 16) | (round * BATCH + i));
+            submitted +=
+                IoTestSubmitTimer(Load.Top, &requests[i], 0, (id << 16) | (round * BATCH + i));
         KT_EXPECT_EQ(submitted, BATCH);
         __atomic_add_fetch(&Load.Submitted, (LONG)submitted, __ATOMIC_RELAXED);
         ULONG previous = 0;
@@ -159,11 +135,11 @@ KTEST(io_timer, cancel_while_queued)
     PDEVICE_OBJECT top;
     PFILE_OBJECT file = IoTestOpenTimer(&top);
     KT_ASSERT_NOT_NULL(file);
-    static REQUEST busy, queued[3];
+    static IO_TEST_TIMER_REQUEST busy, queued[3];
     TIMER_STATISTICS before = Statistics(top);
-    KT_ASSERT_TRUE(Submit(top, &busy, 200000, 1)); /* keeps the device busy 200 ms */
+    KT_ASSERT_TRUE(IoTestSubmitTimer(top, &busy, 200000, 1)); /* keeps the device busy 200 ms */
     for (ULONG i = 0; i < 3; i++)
-        KT_ASSERT_TRUE(Submit(top, &queued[i], 0, 2 + i));
+        KT_ASSERT_TRUE(IoTestSubmitTimer(top, &queued[i], 0, 2 + i));
     KT_EXPECT_TRUE(CancelIfOutstanding(&queued[1]));
     /* It comes back at once, cancelled, while the others wait their turn. */
     IoTestWait(&queued[1].Done, 100);
@@ -186,9 +162,9 @@ KTEST(io_timer, cancel_in_progress_stops_the_device)
     PDEVICE_OBJECT top;
     PFILE_OBJECT file = IoTestOpenTimer(&top);
     KT_ASSERT_NOT_NULL(file);
-    static REQUEST slow;
+    static IO_TEST_TIMER_REQUEST slow;
     TIMER_STATISTICS before = Statistics(top);
-    KT_ASSERT_TRUE(Submit(top, &slow, 2000000, 7)); /* two seconds */
+    KT_ASSERT_TRUE(IoTestSubmitTimer(top, &slow, 2000000, 7)); /* two seconds */
     /* The driver thread takes it at once (the queue was empty) and makes
        it cancelable with its in-progress routine. */
     for (ULONG ms = 0; ms < 1000 && slow.Irp->CancelRoutine == NULL; ms++)
@@ -218,10 +194,10 @@ static VOID RaceThread(PVOID Context)
 {
     RACE *race = Context;
     ULONG id = KeGetCurrentProcessorNumber();
-    REQUEST requests[BATCH];
+    IO_TEST_TIMER_REQUEST requests[BATCH];
     for (ULONG round = 0; round < RACE_ROUNDS; round++) {
         for (ULONG i = 0; i < BATCH; i++)
-            Submit(race->Top, &requests[i], (round + i) % 3 * 2000, (id << 16) | round);
+            IoTestSubmitTimer(race->Top, &requests[i], (round + i) % 3 * 2000, (id << 16) | round);
         __atomic_add_fetch(&race->Requests, BATCH, __ATOMIC_RELAXED);
         /* Vary the moment: at once, or a few milliseconds later. */
         KeStallExecutionProcessor((round % 4) * 1500);
