@@ -45,7 +45,7 @@ FUZZCC := clang
 # ---- the kernel -------------------------------------------------------------
 # Every .c and .S under these directories is part of the kernel: adding a
 # file needs no Makefile change. lib/ is shared with the host tests.
-KERNEL_DIRS := boot kernel lib tests/kernel tests/bench drivers
+KERNEL_DIRS := boot kernel lib tests/kernel tests/ddk tests/bench drivers
 KERNEL_SRCS := $(sort $(shell find $(KERNEL_DIRS) -name '*.c' -o -name '*.S' 2>/dev/null))
 KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
 

@@ -1,0 +1,290 @@
+/*
+ * nt_boost_test.c: the priority boost a satisfied wait gives, and its end.
+ *
+ * The Increment of KeSetEvent, KePulseEvent and KeReleaseSemaphore (and 1
+ * for the new owner of a released mutex) boosts each thread whose wait the
+ * call satisfies: a dynamic thread (base below 16) runs at
+ * max(current, min(base + Increment, 15)); a real-time thread is never
+ * boosted. The boost lasts a full quantum from the wake and then decays
+ * one level per quantum end, back to the base.
+ *
+ * A readied thread's priority is read by a checker that runs above it on
+ * the only processor it may use (NtRunPinned): it cannot have run, so no
+ * quantum of it can have ended, and what the checker reads is exactly what
+ * the call gave.
+ */
+#include "ntconf.h"
+
+#define CHECKED_PROCESSOR 0
+
+typedef struct _BOOST_CASE {
+    KPRIORITY Base;      /* of the waiter */
+    KPRIORITY Increment; /* given by the call that satisfies its wait */
+    KPRIORITY Expected;  /* its priority once readied */
+    KEVENT Event;
+    NT_WAITER Waiter;
+    volatile KPRIORITY Readied;
+} BOOST_CASE;
+
+/* The checker: starts the waiter on its own processor, satisfies its
+   wait, reads its priority. */
+static VOID SetAndRead(PVOID Context)
+{
+    BOOST_CASE *c = Context;
+    c->Waiter = (NT_WAITER){
+        .Objects = {&c->Event}, .Base = c->Base, .Affinity = NT_AFFINITY(CHECKED_PROCESSOR)};
+    if (NtStartWaiter(&c->Waiter)) {
+        KeSetEvent(&c->Event, c->Increment, FALSE);
+        c->Readied = KeQueryPriorityThread(c->Waiter.Thread);
+    } else {
+        KeSetEvent(&c->Event, c->Increment, FALSE);
+    }
+}
+
+static VOID RunBoostCase(KPRIORITY Base, KPRIORITY Increment, KPRIORITY Expected, PCSTR File,
+                         ULONG Line)
+{
+    BOOST_CASE c = {.Base = Base, .Increment = Increment, .Expected = Expected, .Readied = -1};
+    KeInitializeEvent(&c.Event, SynchronizationEvent, FALSE);
+    NtRunPinned(CHECKED_PROCESSOR, SetAndRead, &c);
+    NtJoinWaiter(&c.Waiter);
+    KtCheck(KtEq, c.Waiter.Status, STATUS_SUCCESS, "wait status", "STATUS_SUCCESS", File, Line);
+    KtCheck(KtEq, c.Readied, Expected, "priority once readied", "expected", File, Line);
+}
+#define EXPECT_BOOST(base, increment, expected)                                                    \
+    RunBoostCase((base), (increment), (expected), __FILE__, __LINE__)
+
+KTEST(nt_boost, a_satisfied_wait_adds_the_increment_to_the_base)
+{
+    EXPECT_BOOST(8, EVENT_INCREMENT, 9);
+    EXPECT_BOOST(8, IO_NETWORK_INCREMENT, 10);
+    EXPECT_BOOST(4, IO_KEYBOARD_INCREMENT, 10);
+    EXPECT_BOOST(8, IO_NO_INCREMENT, 8);
+}
+
+KTEST(nt_boost, the_boost_stops_at_15)
+{
+    EXPECT_BOOST(12, IO_SOUND_INCREMENT, 15); /* 12 + 8 */
+    EXPECT_BOOST(15, IO_SOUND_INCREMENT, 15);
+}
+
+KTEST(nt_boost, real_time_threads_are_never_boosted)
+{
+    EXPECT_BOOST(LOW_REALTIME_PRIORITY, IO_SOUND_INCREMENT, LOW_REALTIME_PRIORITY);
+    EXPECT_BOOST(20, EVENT_INCREMENT, 20);
+}
+
+/* A boost never lowers a thread that is higher already: woken at 14, the
+   waiter waits again at once, and a wake with increment 1 leaves it at
+   14, not base + 1. */
+typedef struct _REWAIT {
+    KEVENT First, Second;
+    NT_WAITER Waiter;
+    KPRIORITY AfterFirst, AfterSecond;
+} REWAIT;
+
+static VOID WaitAgain(NT_WAITER *Waiter)
+{
+    REWAIT *r = Waiter->Context;
+    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    KeWaitForSingleObject(&r->Second, Executive, KernelMode, FALSE, &timeout);
+}
+
+static VOID BoostTwice(PVOID Context)
+{
+    REWAIT *r = Context;
+    r->Waiter = (NT_WAITER){.Objects = {&r->First},
+                            .Affinity = NT_AFFINITY(CHECKED_PROCESSOR),
+                            .AfterWake = WaitAgain,
+                            .Context = r};
+    BOOLEAN started = NtStartWaiter(&r->Waiter);
+    KeSetEvent(&r->First, 6, FALSE);
+    r->AfterFirst = KeQueryPriorityThread(r->Waiter.Thread);
+    if (started && NT_AWAIT(NtIsWaitingOn(&r->Second, r->Waiter.Thread))) {
+        KeSetEvent(&r->Second, EVENT_INCREMENT, FALSE);
+        r->AfterSecond = KeQueryPriorityThread(r->Waiter.Thread);
+    }
+    KeSetEvent(&r->Second, EVENT_INCREMENT, FALSE);
+}
+
+KTEST(nt_boost, a_boost_never_lowers_a_boosted_thread)
+{
+    REWAIT r = {0};
+    KeInitializeEvent(&r.First, SynchronizationEvent, FALSE);
+    KeInitializeEvent(&r.Second, SynchronizationEvent, FALSE);
+    NtRunPinned(CHECKED_PROCESSOR, BoostTwice, &r);
+    NtJoinWaiter(&r.Waiter);
+    KT_EXPECT_EQ(r.AfterFirst, 14);
+    KT_EXPECT_EQ(r.AfterSecond, 14);
+}
+
+/* Every routine that satisfies waits gives the boost: each waiter of a
+   notification event, the one a synchronization event releases (the
+   others, still waiting, keep their priority), the ones a semaphore
+   release admits, and the new owner of a mutex (by 1). */
+typedef struct _BOOST_ALL {
+    KEVENT Notification, Synchronization;
+    KSEMAPHORE Semaphore;
+    KMUTEX Mutex;
+    NT_WAITER Waiters[7];
+    KPRIORITY Readied[7];
+} BOOST_ALL;
+
+static VOID ReleaseMutexAfterWake(NT_WAITER *Waiter)
+{
+    if (Waiter->Status == STATUS_SUCCESS)
+        KeReleaseMutex(Waiter->Context, FALSE);
+}
+
+static VOID BoostEveryWay(PVOID Context)
+{
+    BOOST_ALL *b = Context;
+    PVOID objects[7] = {
+        &b->Notification, &b->Notification, &b->Synchronization, &b->Synchronization, &b->Semaphore,
+        &b->Semaphore,    &b->Mutex};
+    BOOLEAN started = TRUE;
+    KeWaitForMutexObject(&b->Mutex, Executive, KernelMode, FALSE, NULL);
+    for (ULONG i = 0; i < 7 && started; i++) {
+        b->Waiters[i] = (NT_WAITER){.Objects = {objects[i]},
+                                    .Affinity = NT_AFFINITY(CHECKED_PROCESSOR),
+                                    .AfterWake = i == 6 ? ReleaseMutexAfterWake : NULL,
+                                    .Context = &b->Mutex};
+        started = NtStartWaiter(&b->Waiters[i]);
+    }
+    KeSetEvent(&b->Notification, IO_NETWORK_INCREMENT, FALSE);
+    KeSetEvent(&b->Synchronization, IO_KEYBOARD_INCREMENT, FALSE);
+    KeReleaseSemaphore(&b->Semaphore, SEMAPHORE_INCREMENT + 2, 2, FALSE);
+    KeReleaseMutex(&b->Mutex, FALSE);
+    for (ULONG i = 0; i < 7 && started; i++)
+        b->Readied[i] = KeQueryPriorityThread(b->Waiters[i].Thread);
+    KeSetEvent(&b->Synchronization, IO_NO_INCREMENT, FALSE); /* the second waiter */
+}
+
+KTEST(nt_boost, every_routine_that_satisfies_a_wait_boosts_it)
+{
+    static const KPRIORITY expected[7] = {10, 10, 14, 8, 11, 11, 9};
+    BOOST_ALL b = {0};
+    KeInitializeEvent(&b.Notification, NotificationEvent, FALSE);
+    KeInitializeEvent(&b.Synchronization, SynchronizationEvent, FALSE);
+    KeInitializeSemaphore(&b.Semaphore, 0, 2);
+    KeInitializeMutex(&b.Mutex, 0);
+    NtRunPinned(CHECKED_PROCESSOR, BoostEveryWay, &b);
+    for (ULONG i = 0; i < 7; i++) {
+        NtJoinWaiter(&b.Waiters[i]);
+        KT_EXPECT_EQ(b.Waiters[i].Status, STATUS_SUCCESS);
+        KT_EXPECT_EQ(b.Readied[i], expected[i]);
+    }
+}
+
+/* ---- how long a boost lasts ----------------------------------------------------------- */
+
+/* After a wake boosted by 6, the waiter spins and writes down each
+   priority it sees until it is back at its base. */
+typedef struct _DECAY {
+    KEVENT Event;
+    NT_WAITER Waiter;
+    KPRIORITY Seen[16];
+    ULONG Count;
+} DECAY;
+
+static VOID WatchDecay(NT_WAITER *Waiter)
+{
+    DECAY *d = Waiter->Context;
+    ULONG64 deadline = KeQueryInterruptTime() + NT_WAIT_MS * 10000ull;
+    KPRIORITY last = -1, now;
+    do {
+        now = KeQueryPriorityThread(KeGetCurrentThread());
+        if (now != last && d->Count < ARRAYSIZE(d->Seen))
+            d->Seen[d->Count++] = now;
+        last = now;
+    } while (now > NT_SYSTEM_BASE_PRIORITY && KeQueryInterruptTime() < deadline);
+}
+
+KTEST(nt_boost, a_boost_decays_one_level_per_quantum_back_to_the_base)
+{
+    DECAY d = {0};
+    KeInitializeEvent(&d.Event, SynchronizationEvent, FALSE);
+    d.Waiter = (NT_WAITER){.Objects = {&d.Event}, .AfterWake = WatchDecay, .Context = &d};
+    if (NtStartWaiter(&d.Waiter))
+        KeSetEvent(&d.Event, 6, FALSE);
+    else
+        KeSetEvent(&d.Event, IO_NO_INCREMENT, FALSE);
+    NtJoinWaiter(&d.Waiter);
+    KT_EXPECT_EQ(d.Count, 7);
+    for (ULONG i = 0; i < d.Count; i++)
+        KT_EXPECT_EQ(d.Seen[i], 14 - (KPRIORITY)i); /* 14, 13, ... 8: no level skipped */
+}
+
+/*
+ * The boost lasts until the thread has run a full quantum. The waiter is
+ * on processor 0, whose clock interrupt both counts the ticks
+ * (KeQueryTickCount) and charges the running thread's quantum, so ticks
+ * counted while it runs are ticks of its quantum:
+ *   1. a first boost (by 1) decays at a quantum end: a fresh quantum;
+ *   2. it spins two ticks of that quantum away, then hands over to the
+ *      checker and waits in one step (KeSetEvent with Wait = TRUE, so the
+ *      checker cannot run before the waiter is in its wait);
+ *   3. the checker wakes it with a boost of 2, sees 10, and ends;
+ *   4. the waiter runs two ticks of its new quantum and reads 10 still: the
+ *      wake gave it a full quantum, not what was left of the old one.
+ */
+typedef struct _QUANTUM {
+    KEVENT First, Ready, Second;
+    NT_WAITER Waiter;
+    KPRIORITY Readied, AfterTwoTicks;
+} QUANTUM;
+
+static VOID SpinTicks(LONGLONG Ticks)
+{
+    LARGE_INTEGER start, now;
+    KeQueryTickCount(&start);
+    do
+        KeQueryTickCount(&now);
+    while (now.QuadPart < start.QuadPart + Ticks);
+}
+
+static VOID UseUpAQuantumAndWaitAgain(NT_WAITER *Waiter)
+{
+    QUANTUM *q = Waiter->Context;
+    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    ULONG64 deadline = KeQueryInterruptTime() + NT_WAIT_MS * 10000ull;
+    while (KeQueryPriorityThread(KeGetCurrentThread()) > NT_SYSTEM_BASE_PRIORITY &&
+           KeQueryInterruptTime() < deadline)
+        YieldProcessor();
+    SpinTicks(2);
+    KeSetEvent(&q->Ready, IO_NO_INCREMENT, TRUE);
+    if (KeWaitForSingleObject(&q->Second, Executive, KernelMode, FALSE, &timeout) != STATUS_SUCCESS)
+        return;
+    SpinTicks(2);
+    q->AfterTwoTicks = KeQueryPriorityThread(KeGetCurrentThread());
+}
+
+static VOID WakeTwice(PVOID Context)
+{
+    QUANTUM *q = Context;
+    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    q->Waiter = (NT_WAITER){.Objects = {&q->First},
+                            .Affinity = NT_AFFINITY(0),
+                            .AfterWake = UseUpAQuantumAndWaitAgain,
+                            .Context = q};
+    BOOLEAN started = NtStartWaiter(&q->Waiter);
+    KeSetEvent(&q->First, EVENT_INCREMENT, FALSE);
+    if (started && KeWaitForSingleObject(&q->Ready, Executive, KernelMode, FALSE, &timeout) ==
+                       STATUS_SUCCESS) {
+        KeSetEvent(&q->Second, IO_NETWORK_INCREMENT, FALSE);
+        q->Readied = KeQueryPriorityThread(q->Waiter.Thread);
+    }
+    KeSetEvent(&q->Second, IO_NO_INCREMENT, FALSE);
+}
+
+KTEST(nt_boost, a_boost_lasts_a_full_quantum_from_the_wake)
+{
+    QUANTUM q = {0};
+    KeInitializeEvent(&q.First, SynchronizationEvent, FALSE);
+    KeInitializeEvent(&q.Ready, SynchronizationEvent, FALSE);
+    KeInitializeEvent(&q.Second, SynchronizationEvent, FALSE);
+    NtRunPinned(0, WakeTwice, &q);
+    NtJoinWaiter(&q.Waiter);
+    KT_EXPECT_EQ(q.Readied, NT_SYSTEM_BASE_PRIORITY + IO_NETWORK_INCREMENT);
+    KT_EXPECT_EQ(q.AfterTwoTicks, NT_SYSTEM_BASE_PRIORITY + IO_NETWORK_INCREMENT);
+}
