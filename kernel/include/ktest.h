@@ -115,6 +115,24 @@ VOID KtSleep(ULONG Milliseconds);
    on a particular processor. Call below DISPATCH_LEVEL. */
 VOID KtRunOnProcessor(ULONG Number, VOID (*Routine)(PVOID Context), PVOID Context);
 
+/* A number given on the kernel command line (kelab.soak=600): FALSE if
+   the option is absent, or (failing the test, with a message) if it is not
+   a number. */
+BOOLEAN KtGetOptionNumber(PCSTR Key, ULONG64 *Value);
+
+/* What the system holds that a test could fail to give back. */
+typedef struct _KT_RESOURCES {
+    ULONG64 PoolBytes, PoolAllocations;
+    ULONG64 Irps;  /* allocated and not yet freed */
+    LONG Threads;  /* thread objects alive */
+    ULONG Handles; /* kernel handles open */
+} KT_RESOURCES;
+
+VOID KtQueryResources(KT_RESOURCES *Resources);
+/* Prints Before and After, one resource a line (each line starting with
+   Prefix), and fails the test for each one that grew; TRUE if none did. */
+BOOLEAN KtReportResources(const KT_RESOURCES *Before, const KT_RESOURCES *After, PCSTR Prefix);
+
 /* Entry points for the boot modes (kernel/ktest/runner.c). */
 __attribute__((noreturn)) VOID KtRunTests(VOID);
 __attribute__((noreturn)) VOID KtListTests(VOID);

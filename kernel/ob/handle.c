@@ -22,6 +22,7 @@ static KSPIN_LOCK ObpHandleLock;
 static HANDLE_TABLE_ENTRY *ObpHandles; /* ObpHandleLock */
 static ULONG ObpHandleCapacity;        /* ObpHandleLock */
 static ULONG ObpHandleHint;            /* ObpHandleLock: lowest possibly free slot */
+static ULONG ObpHandlesInUse;          /* ObpHandleLock */
 
 static BOOLEAN ObpGrowHandleTable(ULONG SeenCapacity);
 
@@ -88,6 +89,7 @@ NTSTATUS ObInsertObject(PVOID Object, ACCESS_MASK Access, PHANDLE Handle)
             if (ObpHandles[i].Object == NULL) {
                 ObpHandles[i] = (HANDLE_TABLE_ENTRY){Object, Access};
                 ObpHandleHint = i + 1;
+                ObpHandlesInUse++;
                 __atomic_add_fetch(&header->HandleCount, 1, __ATOMIC_RELAXED);
                 KeReleaseSpinLock(&ObpHandleLock, oldIrql);
                 ObReferenceObject(Object); /* the handle's own reference */
@@ -139,6 +141,7 @@ NTSTATUS ZwClose(HANDLE Handle)
         ObpHandles[index].Object = NULL;
         if (index < ObpHandleHint)
             ObpHandleHint = index;
+        ObpHandlesInUse -= object != NULL;
     }
     KeReleaseSpinLock(&ObpHandleLock, oldIrql);
     if (object == NULL)
@@ -146,4 +149,13 @@ NTSTATUS ZwClose(HANDLE Handle)
     __atomic_sub_fetch(&OBJECT_TO_OBJECT_HEADER(object)->HandleCount, 1, __ATOMIC_RELAXED);
     ObDereferenceObject(object);
     return STATUS_SUCCESS;
+}
+
+ULONG ObQueryHandleCount(VOID)
+{
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&ObpHandleLock, &oldIrql);
+    ULONG count = ObpHandlesInUse;
+    KeReleaseSpinLock(&ObpHandleLock, oldIrql);
+    return count;
 }
