@@ -17,6 +17,8 @@ BENCH_CPUS ?= 1,2,4,8 # the processor counts make bench runs the in-kernel bench
 JOBS      ?= 2        # QEMU instances make test runs at once
 WERROR    ?= 1        # 0 to build with a compiler whose new warnings you cannot fix
 FUZZ_SECONDS ?= 30    # how long make fuzz runs each fuzzer
+SECONDS   ?= 600      # how long make soak runs
+SEED      ?= 1        # the seed of make soak's choices
 V         ?= 0        # 1 to echo every command
 
 CPUS := $(strip $(CPUS))
@@ -29,6 +31,8 @@ BENCH_CPUS := $(strip $(BENCH_CPUS))
 JOBS := $(strip $(JOBS))
 WERROR := $(strip $(WERROR))
 FUZZ_SECONDS := $(strip $(FUZZ_SECONDS))
+SECONDS := $(strip $(SECONDS))
+SEED := $(strip $(SEED))
 
 ifeq ($(V),1)
 Q :=
@@ -67,7 +71,7 @@ endif
 KERNEL_ASFLAGS := -g -D__ASSEMBLER__ -Ikernel/include -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
-.PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle
+.PHONY: all kernel iso run debug gdb test soak bench fuzz deps format clean help host-tests dongle
 
 # The virtual HSI dongle (tools/hsi-dongle/, its own Makefile): a host
 # program QEMU attaches as a USB device.
@@ -227,6 +231,14 @@ test:
 		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest --host-tests tests/e2e \
 		--host-tests $(B)/hsi-dongle/tests
 
+# The soak (tests/ddk/nt_soak_*.c) alone, for SECONDS, with CPUS processors
+# and SEED; `make test` runs a few seconds of it with every processor count.
+soak:
+	$(Q)tools/deps build run test
+	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)tools/soak --kernel $(B)/kernel.elf --seconds '$(SECONDS)' --cpus '$(CPUS)' --seed '$(SEED)' \
+		--accel $(ACCEL) --log $(B)/soak.log
+
 bench:
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all
@@ -250,6 +262,7 @@ help:
 	@echo "  run            boot in QEMU on this terminal, HSI dongle attached (Ctrl-A x quits)"
 	@echo "  dongle         build the virtual HSI dongle (tools/hsi-dongle)"
 	@echo "  test           run every test: kernel tests with $(TEST_CPUS) CPUs, death tests, host tests"
+	@echo "  soak           every dispatcher object, DPCs, timers, IRPs, threads at once for SECONDS"
 	@echo "  bench          benchmarks (boot time, ...), printed as tables of medians"
 	@echo "  fuzz           run the host parser fuzzers for FUZZ_SECONDS each"
 	@echo "  debug          start QEMU halted with its gdb stub; then 'make gdb' in another terminal"
@@ -261,5 +274,5 @@ help:
 	@echo "Variables (make VAR=value):"
 	@echo "  CPUS=$(CPUS)  MEM=$(MEM)  ACCEL=$(ACCEL)  QEMUEXTRA=...  DONGLE=$(DONGLE)"
 	@echo "  T=GLOB[,GLOB]  TEST_CPUS=$(TEST_CPUS)  BENCH_CPUS=$(BENCH_CPUS)  JOBS=$(JOBS)  WERROR=$(WERROR)"
-	@echo "  FUZZ_SECONDS=$(FUZZ_SECONDS)  V=1"
+	@echo "  FUZZ_SECONDS=$(FUZZ_SECONDS)  SECONDS=$(SECONDS)  SEED=$(SEED)  V=1"
 	@echo "  (see README.md, 'Make targets and variables', for what each one does)"
