@@ -25,17 +25,19 @@ static POBJECT_TYPE PspThreadTypePointer = &PspThreadType;
 POBJECT_TYPE *PsThreadType = &PspThreadTypePointer;
 static volatile LONG PspNextThreadId = 4;
 
-/* A thread object with a fresh stack; not yet runnable. */
+/* A thread object with a fresh stack; not yet runnable. The stack comes
+   first: a thread object never exists without one, so its delete
+   procedure always has a stack to free and a thread to take off the list. */
 static NTSTATUS PspAllocateThread(PCSTR Name, PETHREAD *Thread, PVOID *StackTop)
 {
+    *StackTop = MmCreateKernelStack();
+    if (*StackTop == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
     PETHREAD thread;
     NTSTATUS status = ObCreateObject(&PspThreadType, sizeof(ETHREAD), Name, (PVOID *)&thread);
-    if (!NT_SUCCESS(status))
+    if (!NT_SUCCESS(status)) {
+        MmDeleteKernelStack(*StackTop);
         return status;
-    *StackTop = MmCreateKernelStack();
-    if (*StackTop == NULL) {
-        ObDereferenceObject(thread); /* the delete procedure must not free a stack it lacks */
-        return STATUS_INSUFFICIENT_RESOURCES;
     }
     thread->Cid.UniqueThread = (HANDLE)(ULONG_PTR)__atomic_fetch_add(&PspNextThreadId, 4,
                                                                     __ATOMIC_RELAXED);
@@ -60,8 +62,7 @@ PAGEABLE_CODE NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredA
     status = ObInsertObject(thread, DesiredAccess ? DesiredAccess : THREAD_ALL_ACCESS,
                             ThreadHandle);
     if (!NT_SUCCESS(status)) {
-        KiThreadListRemove(&thread->Tcb);
-        ObDereferenceObject(thread);
+        ObDereferenceObject(thread); /* the delete procedure takes it off the list */
         return status;
     }
     if (ClientId)
