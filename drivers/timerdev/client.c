@@ -16,7 +16,6 @@
  * returns STATUS_MORE_PROCESSING_REQUIRED, because the IRP is its own.
  */
 #include "timerdev.h"
-#include "kd.h"
 
 #define TIMER_CLIENT_TAG 'ilCT'
 #define TIMER_CLIENT_MAX 16 /* requests one command may send */

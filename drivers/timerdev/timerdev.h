@@ -49,7 +49,4 @@ typedef struct _TIMER_STATISTICS {
     ULONG Cancelled; /* requests finished with STATUS_CANCELLED */
 } TIMER_STATISTICS, *PTIMER_STATISTICS;
 
-/* The driver's entry point, for the registry of built-in drivers. */
-DRIVER_INITIALIZE TimerDevDriverEntry;
-
 #endif

@@ -77,8 +77,8 @@ extern LIST_ENTRY IopDeviceList; /* IopDatabaseLock: EXTENDED_DEVOBJ_EXTENSION.D
 extern KSPIN_LOCK IopIrpListLock;
 extern LIST_ENTRY IopIrpList; /* IopIrpListLock: IOP_IRP_HEADER.IrpListEntry */
 
-/* builtin.c: the I/O manager's start, and the registry of the drivers
-   built into the kernel, loaded in its order. */
+/* builtin.c: the I/O manager's start, and the drivers built into the
+   kernel (KELAB_BUILTIN_DRIVER), loaded in their load order. */
 VOID IoInitSystem(VOID);
 /* Loads every built-in driver that is not loaded; returns how many
    failed (each is reported on the console). */

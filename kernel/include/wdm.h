@@ -1103,4 +1103,59 @@ __attribute__((noreturn)) VOID ExRaiseStatus(NTSTATUS Status);
 __attribute__((noreturn)) VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber,
                                          PCHAR Message);
 
+/* ------------------------------------------------------------------ */
+/* KeLab additions: drivers built into the kernel, shell commands       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * KeLab addition. Windows reads the drivers to load from the registry;
+ * KeLab's drivers are linked into the kernel and register themselves, one
+ * line each, in a table the linker gathers (section .kdrivers). At boot
+ * the I/O manager loads them in ascending LoadOrder (kernel/io/builtin.c):
+ * a driver object named Name and a call to its DriverEntry, as
+ * IoCreateDriver does; then, for a driver that names a device in
+ * AddDeviceTo, its AddDevice with that device, as the PnP manager calls
+ * an upper filter's AddDevice with the physical device object of the
+ * stack it joins:
+ *
+ *     KELAB_BUILTIN_DRIVER(TimerFiltDriverEntry, L"\\Driver\\TimerFilt", 20,
+ *                          TIMER_DEVICE_NAME);
+ */
+typedef struct _KELAB_BUILTIN_DRIVER_ENTRY {
+    PCWSTR Name;
+    PDRIVER_INITIALIZE DriverEntry;
+    ULONG LoadOrder;    /* lower loads first */
+    PCWSTR AddDeviceTo; /* the device whose stack its AddDevice joins, or NULL */
+} KELAB_BUILTIN_DRIVER_ENTRY;
+
+#define KELAB_BUILTIN_DRIVER(driverEntry, name, loadOrder, addDeviceTo)                            \
+    static const KELAB_BUILTIN_DRIVER_ENTRY KeLabBuiltinDriver_##driverEntry                       \
+        __attribute__((section(".kdrivers"), used, aligned(8))) = {name, driverEntry, loadOrder,   \
+                                                                   addDeviceTo}
+
+/*
+ * KeLab addition: a command of the shell on the serial console
+ * (kernel/kd/shell.c), registered where it belongs with one line:
+ *
+ *     KD_COMMAND(timer, "<us> [count]", "send requests to the timer device", TimerCommand);
+ *
+ * Its handler receives the words typed, the command's name first.
+ */
+typedef VOID (*PKD_COMMAND_HANDLER)(ULONG Argc, PCSTR Argv[]);
+
+typedef struct _KD_COMMAND_ENTRY {
+    PCSTR Name;
+    PCSTR Usage; /* the arguments, e.g. "[code]"; "" for none */
+    PCSTR Help;
+    PKD_COMMAND_HANDLER Handler;
+} KD_COMMAND_ENTRY;
+
+#define KD_COMMAND(name, usage, help, handler)                                                     \
+    static const KD_COMMAND_ENTRY KdCommand_##name                                                 \
+        __attribute__((section(".kshell"), used, aligned(8))) = {#name, usage, help, handler}
+
+/* Parses a decimal or 0x-prefixed number argument; on failure prints
+   "<command>: '<text>' is not a number" and returns FALSE. */
+BOOLEAN KdParseNumber(PCSTR Command, PCSTR Text, ULONG64 *Value);
+
 #endif
