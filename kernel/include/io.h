@@ -85,17 +85,11 @@ VOID IoInitSystem(VOID);
 ULONG IopLoadBuiltinDrivers(VOID);
 
 /* driver.c */
-/* Creates the driver object \Driver\... and calls its DriverEntry; on
-   success the driver is loaded and *DriverObject is it (no extra
-   reference: it lives until IopUnloadDriver). */
-NTSTATUS IopLoadDriver(PCWSTR Name, PDRIVER_INITIALIZE DriverEntry, PDRIVER_OBJECT *DriverObject);
-/* Calls DriverUnload, which deletes the driver's devices. Refused
-   (STATUS_INVALID_DEVICE_STATE) while any stack the driver is in is open,
-   or while another driver's device is attached above one of its devices
-   (unload the filters first), and for a driver without DriverUnload
-   (STATUS_INVALID_DEVICE_REQUEST). The caller makes sure that nobody
-   opens the driver's devices meanwhile. */
-NTSTATUS IopUnloadDriver(PDRIVER_OBJECT DriverObject);
+/* IoCreateDriver, which also says which driver object it made: on
+   success *DriverObject is the loaded driver (no extra reference: it
+   lives until IoDeleteDriver). */
+NTSTATUS IopLoadDriver(PCUNICODE_STRING Name, PDRIVER_INITIALIZE DriverEntry,
+                       PDRIVER_OBJECT *DriverObject);
 /* The loaded driver of that name, referenced; or NULL. */
 PDRIVER_OBJECT IopReferenceDriverByName(PCUNICODE_STRING Name);
 

@@ -109,6 +109,10 @@ PKTHREAD KtStartThread(VOID (*Routine)(PVOID Context), PVOID Context, KPRIORITY 
                        KAFFINITY Affinity);
 BOOLEAN KtJoinThread(PKTHREAD Thread, ULONG TimeoutMs);
 VOID KtSleep(ULONG Milliseconds);
+/* Waits until Thread is in a wait (any wait: first make sure, with a flag
+   the thread sets just before, that it reached the one you mean), failing
+   the test if it is not within TimeoutMs. */
+BOOLEAN KtWaitUntilThreadWaits(PKTHREAD Thread, ULONG TimeoutMs);
 
 /* Runs Routine(Context) on processor Number at DISPATCH_LEVEL (as a DPC
    aimed at it) and waits for it to finish. For tests that must put code

@@ -777,6 +777,23 @@ typedef struct _DRIVER_OBJECT {
     PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
 } DRIVER_OBJECT, *PDRIVER_OBJECT;
 
+/* Loading a driver from its entry point, and unloading it. NT exports
+   these without documenting them in the WDK; KeLab's built-in drivers
+   load this way, and tests load drivers of their own with them.
+   IoCreateDriver creates the driver object DriverName (\Driver\...; KeLab
+   requires the name) and calls InitializationFunction, its DriverEntry;
+   the devices DriverEntry made are ready when it returns. IoDeleteDriver
+   calls DriverUnload, which deletes the driver's devices, and deletes the
+   driver object. It refuses (STATUS_INVALID_DEVICE_STATE) while a stack
+   the driver is in is open, or while another driver's device is attached
+   above one of its devices (unload filters first), and a driver without
+   DriverUnload (STATUS_INVALID_DEVICE_REQUEST). (NT's returns nothing and
+   leaves DriverUnload to ZwUnloadDriver; KeLab has no registry to unload
+   by.) Whoever calls it makes sure nobody opens the driver's devices
+   meanwhile. */
+NTSTATUS IoCreateDriver(PUNICODE_STRING DriverName, PDRIVER_INITIALIZE InitializationFunction);
+NTSTATUS IoDeleteDriver(PDRIVER_OBJECT DriverObject);
+
 /* The public head of a device's extension that belongs to the I/O manager. */
 typedef struct _DEVOBJ_EXTENSION {
     CSHORT Type; /* IO_TYPE_DEVICE_OBJECT_EXTENSION */
@@ -813,7 +830,8 @@ typedef struct _FILE_OBJECT {
     PDEVICE_OBJECT DeviceObject;
 } FILE_OBJECT, *PFILE_OBJECT;
 
-/* DeviceName: \Device\Name, or NULL (unnamed). The device starts with
+/* DeviceName: \Device\Name (KeLab keeps at most 64 characters of a
+   name, and refuses longer ones), or NULL (unnamed). The device starts with
    DO_DEVICE_INITIALIZING set: a DriverEntry's devices are cleared of it
    when DriverEntry returns; AddDevice must clear it itself. */
 NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
@@ -821,6 +839,9 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
                         ULONG DeviceCharacteristics, BOOLEAN Exclusive,
                         PDEVICE_OBJECT *DeviceObject);
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject);
+/* The device below DeviceObject in its stack, with a reference
+   (ObDereferenceObject); NULL at the bottom. */
+PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject);
 /* Puts SourceDevice on top of the stack TargetDevice is in; returns the
    device it now sits on (the one to pass IRPs to), or NULL. */
 PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice,

@@ -29,10 +29,11 @@ static NTSTATUS IopAddDevice(PDRIVER_OBJECT DriverObject, PCWSTR DeviceName)
     return status;
 }
 
-static NTSTATUS IopLoadBuiltinDriver(const KELAB_BUILTIN_DRIVER_ENTRY *Entry)
+static NTSTATUS IopLoadBuiltinDriver(const KELAB_BUILTIN_DRIVER_ENTRY *Entry,
+                                     PCUNICODE_STRING Name)
 {
     PDRIVER_OBJECT driver;
-    NTSTATUS status = IopLoadDriver(Entry->Name, Entry->DriverEntry, &driver);
+    NTSTATUS status = IopLoadDriver(Name, Entry->DriverEntry, &driver);
     if (NT_SUCCESS(status) && Entry->AddDeviceTo != NULL)
         status = IopAddDevice(driver, Entry->AddDeviceTo);
     return status;
@@ -71,7 +72,7 @@ PAGEABLE_CODE ULONG IopLoadBuiltinDrivers(VOID)
             ObDereferenceObject(loaded);
             continue;
         }
-        NTSTATUS status = IopLoadBuiltinDriver(e);
+        NTSTATUS status = IopLoadBuiltinDriver(e, &name);
         if (!NT_SUCCESS(status)) {
             IOP_NAME display;
             IopSetName(&display, &name);

@@ -143,6 +143,17 @@ PDEVICE_OBJECT IopLowerDevice(PDEVICE_OBJECT DeviceObject)
     return IopDeviceExtension(DeviceObject)->AttachedTo;
 }
 
+PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject)
+{
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
+    PDEVICE_OBJECT lower = IopLowerDevice(DeviceObject);
+    if (lower != NULL)
+        ObReferenceObject(lower);
+    KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
+    return lower;
+}
+
 PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice)
 {
     KIRQL oldIrql;

@@ -10,7 +10,7 @@
 #define KELAB_IO_TESTLIB_H
 
 #include "ktest.h"
-#include "io.h"
+#include "wdm.h"
 #include "../../drivers/timerdev/timerdev.h"
 
 /* A loaded driver whose every MajorFunction entry is Dispatch (NULL:
