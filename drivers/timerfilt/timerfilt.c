@@ -18,7 +18,7 @@
  * request that returned STATUS_PENDING but was never marked pending: on
  * Windows, a classic way to hang a requester.
  */
-#include "../timerdev/timerdev.h"
+#include "ntddtimer.h"
 
 typedef struct _FILTER_EXTENSION {
     PDEVICE_OBJECT LowerDevice; /* where requests go: the device below ours */

@@ -12,7 +12,7 @@
 #include "hal.h"
 #include "ke.h"
 #include "kd.h"
-#include "../../lib/acpi.h"
+#include "acpi.h"
 
 #define HALP_MAX_ACPI_MAPPINGS 32
 #define HALP_DEFAULT_LOCAL_APIC 0xFEE00000ull

@@ -7,7 +7,7 @@
 
 #include "wdm.h"
 #include "arch/x86.h"
-#include "../../lib/multiboot2.h"
+#include "multiboot2.h"
 
 /* Interrupt stack table slots in the TSS: these exceptions always get a
    fresh, known-good stack, because the one they interrupted may be the

@@ -13,7 +13,7 @@
 #define KELAB_MM_H
 
 #include "wdm.h"
-#include "../../lib/multiboot2.h"
+#include "multiboot2.h"
 
 #define MM_USER_PROBE_ADDRESS 0x0000800000000000ull
 #define MM_DIRECT_MAP_BASE    0xFFFF800000000000ull

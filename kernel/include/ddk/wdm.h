@@ -1,20 +1,20 @@
 /*
- * wdm.h: the driver-facing API of KeLab.
+ * wdm.h: the driver-facing API of KeLab, the main header of its driver kit
+ * (kernel/include/ddk/).
  *
- * Drivers and tests include this one header, as Windows drivers include
- * the WDK's wdm.h. Every name, type and signature here is NT's, and every
- * routine behaves as the WDK documentation says (the contract is
- * ../shared/reference/nt-semantics.md, summarised in docs/). Where KeLab
- * adds something NT does not have, the comment says so.
- *
- * Kernel-internal declarations live in the other headers of this
- * directory (ke.h, mm.h, ex.h, hal.h...), which drivers do not include.
+ * Drivers include this, as Windows drivers include the WDK's wdm.h, and
+ * nothing else of the kernel's: the build compiles drivers/ with only the
+ * driver kit and lib/ on the include path (docs/architecture.md). Every
+ * name, type and signature here is NT's, and every routine behaves as the
+ * WDK documentation says; the chapters of docs/ tell how, and where KeLab
+ * differs. Where KeLab adds something NT does not have, the comment says
+ * "KeLab addition".
  */
 #ifndef KELAB_WDM_H
 #define KELAB_WDM_H
 
-#include "../../lib/ntdef.h"
-#include "../../lib/rtl.h"
+#include "ntdef.h"
+#include "rtl.h"
 #include "bugcodes.h"
 
 #define PAGE_SIZE            4096
@@ -25,7 +25,8 @@
 
 /* ------------------------------------------------------------------ */
 /* IRQL: the interrupt request level of the current processor.          */
-/* On x64 it is the CR8 register itself (docs/irql.md).                 */
+/* On x64 it is the CR8 register itself                                 */
+/* (docs/irql-interrupts-dpcs-smp.md).                                  */
 /* ------------------------------------------------------------------ */
 
 typedef UCHAR KIRQL, *PKIRQL;

@@ -1,5 +1,5 @@
 /*
- * io_testlib.c: drivers and device stacks for the I/O manager's tests.
+ * io_testlib.c: drivers and device stacks for tests that play drivers.
  */
 #include "io_testlib.h"
 
