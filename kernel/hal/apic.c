@@ -11,7 +11,7 @@
  * and x2APIC, model-specific registers (faster to reach, and the only way
  * beyond 255 processors). KeLab uses x2APIC when the processor has it.
  */
-#include "hal.h"
+#include "halp.h"
 #include "arch/x86.h"
 
 /* Register offsets (xAPIC MMIO); x2APIC MSR = 0x800 + offset / 16. */
@@ -66,12 +66,12 @@ static VOID HalpApicWrite(ULONG Register, ULONG Value)
         HalpApicMmio[Register / 4] = Value;
 }
 
-BOOLEAN HalpIsX2ApicEnabled(VOID)
+BOOLEAN HalIsX2ApicEnabled(VOID)
 {
     return HalpX2Apic;
 }
 
-ULONG HalpGetApicId(VOID)
+ULONG HalGetApicId(VOID)
 {
     ULONG id = HalpApicRead(APIC_ID);
     return HalpX2Apic ? id : id >> 24;
@@ -102,7 +102,7 @@ static VOID HalpChooseApicMode(VOID)
 static VOID HalpProgramLocalInterruptPins(VOID)
 {
     ULONG lint[2] = {APIC_LVT_MASKED | APIC_DELIVERY_EXTINT, APIC_DELIVERY_NMI};
-    ULONG apicId = HalpGetApicId(), uid = 0xFFFFFFFE;
+    ULONG apicId = HalGetApicId(), uid = 0xFFFFFFFE;
     for (ULONG p = 0; p < HalPlatform.ProcessorCount; p++) {
         if (HalPlatform.ApicIds[p] == apicId)
             uid = HalPlatform.ProcessorUids[p];
@@ -121,7 +121,7 @@ static VOID HalpProgramLocalInterruptPins(VOID)
     HalpApicWrite(APIC_LVT_LINT1, lint[1]);
 }
 
-VOID HalpInitializeLocalApic(VOID)
+VOID HalInitializeProcessor(VOID)
 {
     if (HalpApicMmio == NULL && !HalpX2Apic)
         HalpChooseApicMode();
@@ -135,10 +135,10 @@ VOID HalpInitializeLocalApic(VOID)
     HalpApicWrite(APIC_LVT_TIMER, APIC_LVT_MASKED);
     HalpApicWrite(APIC_ESR, 0);
     HalpApicWrite(APIC_SPURIOUS, APIC_SOFTWARE_ENABLE | APIC_SPURIOUS_VECTOR);
-    HalpEndOfInterrupt(); /* clear anything left in service by firmware */
+    HalEndOfInterrupt(); /* clear anything left in service by firmware */
 }
 
-VOID HalpEndOfInterrupt(VOID)
+VOID HalEndOfInterrupt(VOID)
 {
     HalpApicWrite(APIC_EOI, 0);
 }
@@ -162,12 +162,12 @@ static VOID HalpSendIcr(ULONG ApicId, ULONG Command)
         _enable();
 }
 
-VOID HalpSendIpi(ULONG ApicId, UCHAR Vector)
+VOID HalRequestIpi(ULONG ApicId, UCHAR Vector)
 {
     HalpSendIcr(ApicId, Vector | APIC_LEVEL_ASSERT);
 }
 
-VOID HalpSendNmi(ULONG ApicId)
+VOID HalSendNmi(ULONG ApicId)
 {
     HalpSendIcr(ApicId, APIC_DELIVERY_NMI | APIC_LEVEL_ASSERT);
 }
@@ -182,14 +182,14 @@ static BOOLEAN HalpNeedsInitDelay(VOID)
     return family < 6;
 }
 
-VOID HalpSendInit(ULONG ApicId)
+VOID HalSendInitIpi(ULONG ApicId)
 {
     HalpSendIcr(ApicId, APIC_DELIVERY_INIT | APIC_LEVEL_ASSERT);
     if (HalpNeedsInitDelay())
         KeStallExecutionProcessor(10000);
 }
 
-VOID HalpSendStartup(ULONG ApicId, ULONG StartPage)
+VOID HalSendStartupIpi(ULONG ApicId, ULONG StartPage)
 {
     HalpSendIcr(ApicId, APIC_DELIVERY_STARTUP | APIC_LEVEL_ASSERT | (StartPage & 0xFF));
 }
@@ -227,7 +227,7 @@ static VOID HalpCalibrateApicTimer(VOID)
     HalpApicTicksPerUs = elapsed / 10000 ? (ULONG)(elapsed / 10000) : 1;
 }
 
-VOID HalpStartClock(UCHAR Vector, ULONG PeriodMicroseconds)
+VOID HalStartClock(UCHAR Vector, ULONG PeriodMicroseconds)
 {
     if (HalpApicTicksPerUs == 0)
         HalpCalibrateApicTimer();

@@ -10,7 +10,7 @@
  *
  * The legacy 8259 PICs are masked: with an I/O APIC they have nothing to do.
  */
-#include "hal.h"
+#include "halp.h"
 #include "arch/x86.h"
 
 #define IOAPIC_REGSEL   0x00
@@ -52,7 +52,7 @@ static VOID HalpMaskLegacyPic(VOID)
     __outbyte(PIC2_DATA, 0xFF);
 }
 
-VOID HalpInitializeIoApics(VOID)
+VOID HalInitializeIoApics(VOID)
 {
     HalpMaskLegacyPic();
     for (ULONG i = 0; i < HalPlatform.IoApicCount; i++) {

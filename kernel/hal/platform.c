@@ -9,7 +9,7 @@
  * parser says why and the fallback every PC supports is used: one
  * processor, the I/O APIC at its usual address, the PIT as clock.
  */
-#include "hal.h"
+#include "halp.h"
 #include "ke.h"
 #include "kd.h"
 #include "acpi.h"
@@ -195,7 +195,7 @@ static ULONG HalpReadBootApicId(VOID)
     return regs[1] >> 24;
 }
 
-VOID HalpInitializePlatform(VOID)
+VOID HalInitializePlatform(VOID)
 {
     ULONG bootApicId = HalpReadBootApicId();
     HalPlatform.ProcessorCount = 1;

@@ -7,7 +7,7 @@
  * so KeLab reads until two consecutive readings agree. Whatever it reads
  * is checked before use: a nonsense date gives 0 (unknown), not a crash.
  */
-#include "hal.h"
+#include "halp.h"
 #include "arch/x86.h"
 
 #define CMOS_INDEX  0x70
@@ -69,7 +69,7 @@ static ULONG64 HalpDaysSince1601(ULONG Year, ULONG Month, ULONG Day)
     return days;
 }
 
-ULONG64 HalpReadRealTimeClock(VOID)
+ULONG64 HalQueryRealTimeClock(VOID)
 {
     RTC_READING a, b;
     HalpRtcRead(&a);

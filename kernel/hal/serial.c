@@ -13,7 +13,7 @@
  * the DPC sets an event; the reading thread, blocked on that event in
  * KeWaitForSingleObject, wakes and takes the bytes.
  */
-#include "hal.h"
+#include "halp.h"
 #include "arch/x86.h"
 
 #define COM1 0x3F8

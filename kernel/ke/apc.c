@@ -84,7 +84,7 @@ BOOLEAN KeInsertQueueApc(PRKAPC Apc, PVOID SystemArgument1, PVOID SystemArgument
         if (thread == KeGetCurrentThread())
             KiRequestApcIfPending(thread);
         else if (thread->State == Running)
-            HalpSendIpi(KiProcessorBlock[thread->NextProcessor]->ApicId, APC_VECTOR);
+            HalRequestIpi(KiProcessorBlock[thread->NextProcessor]->ApicId, APC_VECTOR);
         else if (thread->State == Waiting && thread->WaitIrql == PASSIVE_LEVEL &&
                  KiApcDeliverable(thread))
             KiUnwaitThread(thread, STATUS_KERNEL_APC, Increment);

@@ -21,7 +21,7 @@ static ULONG64 KiBootSystemTime;         /* set once at boot */
 
 VOID KiInitializeClock(VOID)
 {
-    KiBootSystemTime = HalpReadRealTimeClock();
+    KiBootSystemTime = HalQueryRealTimeClock();
     if (KiBootSystemTime == 0)
         DbgPrint("KeLab: the real-time clock gave no valid date; system time starts at 1601\n");
     KiStartProcessorClock();
@@ -29,7 +29,7 @@ VOID KiInitializeClock(VOID)
 
 VOID KiStartProcessorClock(VOID)
 {
-    HalpStartClock(CLOCK_VECTOR, 1000000 / KI_CLOCK_HZ);
+    HalStartClock(CLOCK_VECTOR, 1000000 / KI_CLOCK_HZ);
 }
 
 VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql)
@@ -40,7 +40,7 @@ VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql)
     if (prcb->Number == 0) {
         KiInterruptTime += KeTimeIncrement;
         KiTickCount++;
-        HalpReadClockSource(); /* keeps a narrow counter's 64-bit extension current */
+        HalReadClockSource(); /* keeps a narrow counter's 64-bit extension current */
         KiCheckTimers();
     }
     KiClockTickThread(prcb);

@@ -92,7 +92,7 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
         if (target == self)
             HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
         else
-            HalpSendIpi(target->ApicId, DISPATCH_VECTOR);
+            HalRequestIpi(target->ApicId, DISPATCH_VECTOR);
     }
     KeLowerIrql(oldIrql);
     return inserted;

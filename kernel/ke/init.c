@@ -75,7 +75,7 @@ static VOID KiPrintBanner(VOID)
     MmPrintMemoryMap();
     ExPrintPoolSummary();
     DbgPrint("Processors: %u started; clock source %s; local APIC in %s mode\n", KeNumberProcessors,
-             HalpClockSourceName(), HalpIsX2ApicEnabled() ? "x2APIC" : "xAPIC");
+             HalClockSourceName(), HalIsX2ApicEnabled() ? "x2APIC" : "xAPIC");
     DbgPrint("Command line: %s\n", KeBootInformation.CommandLine);
 }
 
@@ -83,19 +83,19 @@ static VOID KiPrintBanner(VOID)
 static VOID KiSystemStartupOnKernelStack(VOID)
 {
     PKPRCB prcb = KeGetCurrentPrcb();
-    HalpInitializePlatform();    /* ACPI: processors, APICs, timers */
-    HalpInitializeClockSource(); /* HPET or PM timer: a time base to measure against */
+    HalInitializePlatform();    /* ACPI: processors, APICs, timers */
+    HalInitializeClockSource(); /* HPET or PM timer: a time base to measure against */
     KiInitializeInterrupts();    /* interrupt object chains for device vectors */
     KiInitializeIpi();           /* inter-processor calls and TLB shootdowns */
     KeLabNameSpinLock(&KiDispatcherLock, "Dispatcher"); /* the lock `locks` shows first */
-    HalpInitializeLocalApic();                          /* this processor's interrupt controller */
-    prcb->ApicId = HalpGetApicId();
+    HalInitializeProcessor();                          /* this processor's interrupt controller */
+    prcb->ApicId = HalGetApicId();
     KiInitializeDpcData(prcb);       /* this processor's DPC queue */
     KiInitializeSchedulerData(prcb); /* ...and its ready queues */
     KiInitializeTimers();            /* the timer list */
     PsInitSystem();                  /* this code becomes the System thread; an idle thread */
     KiMarkProcessorActive(prcb);
-    HalpInitializeIoApics(); /* device interrupts; the legacy PIC masked */
+    HalInitializeIoApics(); /* device interrupts; the legacy PIC masked */
     KiInitializeClock();     /* the periodic CLOCK_LEVEL interrupt, system time */
     _enable();               /* IRQL (CR8) alone decides what is masked from now on */
     KiStartProcessors();     /* every other processor ACPI lists */

@@ -94,7 +94,7 @@ VOID KiInterruptDispatch(PKTRAP_FRAME TrapFrame)
 
     KIRQL oldIrql = KeGetCurrentIrql();
     __writecr8(vector >> 4);
-    HalpEndOfInterrupt();
+    HalEndOfInterrupt();
     _enable();
     KiRunHandler(vector, TrapFrame, oldIrql);
     _disable();

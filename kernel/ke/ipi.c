@@ -69,7 +69,7 @@ static ULONG_PTR KiIpiDeliver(KAFFINITY Targets, BOOLEAN Self, BOOLEAN Barrier,
         if (!(Targets & ((KAFFINITY)1 << p)))
             continue;
         __atomic_or_fetch(&KiProcessorBlock[p]->IpiRequests, KI_IPI_REQUEST_PACKET, __ATOMIC_RELEASE);
-        HalpSendIpi(KiProcessorBlock[p]->ApicId, IPI_VECTOR);
+        HalRequestIpi(KiProcessorBlock[p]->ApicId, IPI_VECTOR);
     }
     ULONG_PTR result = 0;
     if (Self) {
@@ -122,7 +122,7 @@ VOID KiFreezeOtherProcessors(VOID)
     LONG others = 0;
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         if (p != self && KiProcessorBlock[p] != NULL) {
-            HalpSendNmi(KiProcessorBlock[p]->ApicId);
+            HalSendNmi(KiProcessorBlock[p]->ApicId);
             others++;
         }
     }

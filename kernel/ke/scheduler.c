@@ -135,7 +135,7 @@ static VOID KiRequestDispatch(PKPRCB Prcb)
     if (Prcb == KeGetCurrentPrcb())
         HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
     else
-        HalpSendIpi(Prcb->ApicId, DISPATCH_VECTOR);
+        HalRequestIpi(Prcb->ApicId, DISPATCH_VECTOR);
 }
 
 static BOOLEAN KiIsIdle(PKPRCB Prcb)

@@ -53,11 +53,11 @@ static VOID KiSystemStartupAp(PKPCR Pcr)
         istTops[i] = (PVOID)Pcr->Tss.Ist[i + 1];
     ULONG number = Pcr->Prcb.Number;
     KiInitializeProcessor(Pcr, number, istTops); /* GDT, TSS, IDT, GS base */
-    Pcr->Prcb.ApicId = HalpGetApicId();
+    Pcr->Prcb.ApicId = HalGetApicId();
     KiInitializeDpcData(&Pcr->Prcb);
     KiInitializeSchedulerData(&Pcr->Prcb);
     PsCreateIdleThread(&Pcr->Prcb, TRUE); /* this start-up code becomes the idle thread */
-    HalpInitializeLocalApic();
+    HalInitializeProcessor();
     KiStartProcessorClock();
     KiMarkProcessorActive(&Pcr->Prcb);
     __atomic_store_n(&KiApStarted, TRUE, __ATOMIC_RELEASE);
@@ -101,11 +101,11 @@ static BOOLEAN KiStartProcessor(ULONG Number, ULONG ApicId)
     KiApStarted = FALSE;
     /* INIT, then a start-up IPI; a second one only if the first was lost
        (the MP specification sends two blindly). */
-    HalpSendInit(ApicId);
-    HalpSendStartup(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
+    HalSendInitIpi(ApicId);
+    HalSendStartupIpi(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
     for (ULONG waited = 0; !__atomic_load_n(&KiApStarted, __ATOMIC_ACQUIRE); waited += 100) {
         if (waited == KI_AP_RESEND_US)
-            HalpSendStartup(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
+            HalSendStartupIpi(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
         if (waited >= KI_AP_START_TIMEOUT_US) {
             DbgPrint("KeLab: processor %u (APIC ID %u) did not start; continuing without it\n",
                      Number, ApicId);
@@ -140,7 +140,7 @@ static VOID KiShellCpus(ULONG Argc, PCSTR Argv[])
     UNREFERENCED_PARAMETER(Argc);
     UNREFERENCED_PARAMETER(Argv);
     DbgPrint("%u processor(s), local APICs in %s mode, clock source %s\n", KeNumberProcessors,
-             HalpIsX2ApicEnabled() ? "x2APIC" : "xAPIC", HalpClockSourceName());
+             HalIsX2ApicEnabled() ? "x2APIC" : "xAPIC", HalClockSourceName());
     DbgPrint("CPU  APIC  ticks       DPCs run    IPIs\n");
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         PKPRCB prcb = KiProcessorBlock[p];

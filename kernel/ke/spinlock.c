@@ -220,7 +220,7 @@ static VOID KiShellLocks(ULONG Argc, PCSTR Argv[])
         }
         order[j] = (UCHAR)i;
     }
-    ULONG64 cyclesPerUs = HalpTscFrequency() / 1000000;
+    ULONG64 cyclesPerUs = HalQueryTscFrequency() / 1000000;
     DbgPrint("%-22s %12s %12s %6s %14s %12s\n", "lock", "acquired", "contended", "%",
              "spins", "longest (us)");
     for (LONG k = 0; k < n; k++) {

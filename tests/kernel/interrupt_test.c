@@ -49,7 +49,7 @@ KTEST(interrupt, isr_runs_at_device_irql_and_is_masked_below_it)
     /* Held back while IRQL is at the device's level... */
     KIRQL old;
     KeRaiseIrql(irql, &old);
-    HalpSendIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
+    HalRequestIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
     KeStallExecutionProcessor(10000);
     KT_EXPECT_EQ(device.Interrupts, 0);
     /* ...and taken the moment it drops. */
@@ -96,6 +96,6 @@ KTEST_DEATH(interrupt, isr_returns_at_another_irql, IRQL_UNEXPECTED_VALUE, KT_AN
     ULONG vector = HalGetInterruptVector(Isa, 0, 7, 7, &irql, &affinity);
     IoConnectInterrupt(&DeathInterrupt, IsrThatLowers, NULL, NULL, vector, irql, irql, Latched,
                        FALSE, affinity, FALSE);
-    HalpSendIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
+    HalRequestIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
     KeStallExecutionProcessor(100000);
 }
