@@ -219,10 +219,9 @@ static PPOOL_HEADER ExpTakeFreeBlock(ULONG Units)
             return block;
         }
     }
-    PFN_NUMBER pfn = MiAllocatePhysicalPage();
-    if (pfn == 0)
+    PPOOL_HEADER page = MmAllocateDirectMapPage();
+    if (page == NULL)
         return NULL;
-    PPOOL_HEADER page = MiPfnToVirtual(pfn);
     page->PreviousSize = 0;
     page->BlockSize = POOL_PAGE_UNITS;
     return page;
@@ -287,7 +286,7 @@ static VOID ExpFreeSmall(PVOID P, ULONG Tag)
     block = ExpCoalesce(block);
     if (block->BlockSize == POOL_PAGE_UNITS) {
         KeReleaseSpinLock(&ExpPoolLock, oldIrql);
-        MiFreePhysicalPage(MiVirtualToPhysicalDirect(block) >> PAGE_SHIFT);
+        MmFreeDirectMapPage(block);
         return;
     }
     ExpLinkFree(block);
@@ -305,10 +304,8 @@ static PVOID ExpAllocateBig(POOL_TYPE PoolType, SIZE_T Bytes, ULONG Tag)
 {
     ULONG pages = (ULONG)BYTES_TO_PAGES(Bytes);
     POOL_BIG_TRACKER *tracker = ExpAllocateSmall(NonPagedPool, sizeof(*tracker), POOL_BIG_TAG);
-    PVOID va = tracker ? MiReserveSystemPages(pages) : NULL;
-    if (va == NULL || !NT_SUCCESS(MiMapFreshPages(va, pages, MM_WRITE))) {
-        if (va != NULL)
-            MiReleaseSystemPages(va, pages);
+    PVOID va = tracker ? MmAllocateMappedPages(pages) : NULL;
+    if (va == NULL) {
         if (tracker != NULL)
             ExpFreeSmall(tracker, POOL_BIG_TAG);
         return NULL;
@@ -350,8 +347,7 @@ static VOID ExpFreeBig(PVOID P, ULONG Tag)
     ExpAccount(tracker->PoolTag, tracker->RequestedBytes, FALSE);
     KeReleaseSpinLock(&ExpPoolLock, oldIrql);
 
-    MiUnmapAndFreePages(P, tracker->Pages);
-    MiReleaseSystemPages(P, tracker->Pages);
+    MmFreeMappedPages(P, tracker->Pages);
     ExpFreeSmall(tracker, POOL_BIG_TAG);
 }
 

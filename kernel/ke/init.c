@@ -100,7 +100,7 @@ static VOID KiSystemStartupOnKernelStack(VOID)
     _enable();               /* IRQL (CR8) alone decides what is masked from now on */
     KiStartProcessors();     /* every other processor ACPI lists */
     HalStartSerialInput();   /* console input by interrupt */
-    MiInitializePageable();  /* pageable sections; kelab.verifier=irql */
+    MmInitializePageable();  /* pageable sections; kelab.verifier=irql */
     IoInitSystem();          /* the I/O manager; each built-in driver's DriverEntry */
     KiPrintBanner();
     switch (KeBootMode) {

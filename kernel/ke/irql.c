@@ -24,7 +24,7 @@ VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
     __writecr8(NewIrql);
     *OldIrql = current;
     if (current < DISPATCH_LEVEL && NewIrql >= DISPATCH_LEVEL)
-        MiVerifierIrqlRaised(); /* force IRQL checking pages pageable code out */
+        MmVerifierIrqlRaised(); /* force IRQL checking pages pageable code out */
 }
 
 VOID KeLowerIrql(KIRQL NewIrql)

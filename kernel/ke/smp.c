@@ -85,6 +85,13 @@ static PKPCR KiAllocateProcessor(ULONG Number, PVOID *StackTop)
     return pcr;
 }
 
+/* The trampoline's page, through the direct map. */
+static PVOID KiTrampolinePage(VOID)
+{
+    PHYSICAL_ADDRESS pa = {.QuadPart = KI_TRAMPOLINE_BASE};
+    return MmGetVirtualForPhysical(pa);
+}
+
 static BOOLEAN KiStartProcessor(ULONG Number, ULONG ApicId)
 {
     PVOID stack;
@@ -93,9 +100,8 @@ static BOOLEAN KiStartProcessor(ULONG Number, ULONG ApicId)
         DbgPrint("KeLab: no memory to start processor %u\n", Number);
         return FALSE;
     }
-    KI_TRAMPOLINE_DATA *data =
-        (KI_TRAMPOLINE_DATA *)((PUCHAR)MiPfnToVirtual(KI_TRAMPOLINE_BASE >> PAGE_SHIFT) +
-                               (KiTrampolineData - KiTrampolineStart));
+    KI_TRAMPOLINE_DATA *data = (KI_TRAMPOLINE_DATA *)((PUCHAR)KiTrampolinePage() +
+                                                      (KiTrampolineData - KiTrampolineStart));
     *data = (KI_TRAMPOLINE_DATA){.Cr3 = __readcr3(), .Pcr = pcr, .StackTop = stack,
                                  .Entry = KiSystemStartupAp};
     KiApStarted = FALSE;
@@ -122,15 +128,14 @@ VOID KiStartProcessors(VOID)
         return;
     /* The trampoline runs at its physical address for a few instructions
        after enabling paging, so that page must be identity-mapped too. */
-    RtlCopyMemory(MiPfnToVirtual(KI_TRAMPOLINE_BASE >> PAGE_SHIFT), KiTrampolineStart,
-                  KiTrampolineEnd - KiTrampolineStart);
-    MiMapPage((PVOID)KI_TRAMPOLINE_BASE, KI_TRAMPOLINE_BASE >> PAGE_SHIFT, MM_EXECUTE | MM_WRITE);
+    RtlCopyMemory(KiTrampolinePage(), KiTrampolineStart, KiTrampolineEnd - KiTrampolineStart);
+    MmMapPage((PVOID)KI_TRAMPOLINE_BASE, KI_TRAMPOLINE_BASE >> PAGE_SHIFT, MM_EXECUTE | MM_WRITE);
     for (ULONG i = 1; i < HalPlatform.ProcessorCount && i < MAXIMUM_PROCESSORS; i++) {
         ULONG number = KeNumberProcessors;
         if (KiStartProcessor(number, HalPlatform.ApicIds[i]))
             KeNumberProcessors = number + 1;
     }
-    MiUnmapPage((PVOID)KI_TRAMPOLINE_BASE);
+    MmUnmapPage((PVOID)KI_TRAMPOLINE_BASE);
 }
 
 /* ---- `cpus` ----------------------------------------------------------------- */

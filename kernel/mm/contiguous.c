@@ -13,7 +13,7 @@
  * Each allocation is remembered, so MmFreeContiguousMemory needs only
  * the address.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 
 #define MI_TAG_CONTIGUOUS 'tnoC'
@@ -33,16 +33,9 @@ static LIST_ENTRY MiContiguousAllocations = {&MiContiguousAllocations, &MiContig
 static PVOID MiMapNonCached(PFN_NUMBER FirstPfn, ULONG Pages)
 {
     PUCHAR va = MiReserveSystemPages(Pages);
-    if (va == NULL)
+    if (va != NULL && !NT_SUCCESS(MiMapPageRun(va, FirstPfn, Pages, MM_WRITE | MM_NOCACHE))) {
+        MiReleaseSystemPages(va, Pages);
         return NULL;
-    for (ULONG i = 0; i < Pages; i++) {
-        if (!NT_SUCCESS(
-                MiMapPage(va + (ULONG64)i * PAGE_SIZE, FirstPfn + i, MM_WRITE | MM_NOCACHE))) {
-            for (ULONG j = 0; j < i; j++)
-                MiUnmapPage(va + (ULONG64)j * PAGE_SIZE);
-            MiReleaseSystemPages(va, Pages);
-            return NULL;
-        }
     }
     return va;
 }
@@ -118,8 +111,7 @@ VOID MmFreeContiguousMemory(PVOID BaseAddress)
     if (found == NULL)
         KeBugCheckEx(BAD_POOL_CALLER, 0x60, (ULONG_PTR)BaseAddress, 0, 0);
     if (found->CacheType == MmNonCached) {
-        for (ULONG i = 0; i < found->Pages; i++)
-            MiUnmapPage((PUCHAR)BaseAddress + (ULONG64)i * PAGE_SIZE);
+        MiUnmapPages(BaseAddress, found->Pages);
         MiReleaseSystemPages(BaseAddress, found->Pages);
     }
     MiFreeRun(found->FirstPfn, found->Pages);

@@ -15,7 +15,7 @@
  *   - otherwise invalid kernel memory: PAGE_FAULT_IN_NONPAGED_AREA (0x50).
  * For 0xA and 0x1E the access type is 0 read, 1 write, 8 execute.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 
 #define PF_PRESENT 0x01 /* error code bits pushed by the processor */

@@ -1,7 +1,7 @@
 /*
  * init.c: bringing the memory manager up, in dependency order.
  */
-#include "mm.h"
+#include "mi.h"
 
 VOID MmInitSystem(const MB2_INFO *Boot)
 {

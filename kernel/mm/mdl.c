@@ -19,7 +19,7 @@
  * buffer. Pageable sections are the exception: looking up a page that is
  * paged out is PAGE_FAULT_IN_NONPAGED_AREA, as touching it would be.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 
 #define MI_TAG_MDL ' ldM'
@@ -119,14 +119,9 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE Ac
     if (va == NULL)
         return NULL;
     ULONG protect = MM_WRITE | (CacheType == MmNonCached ? MM_NOCACHE : 0);
-    for (ULONG i = 0; i < count; i++) {
-        if (!NT_SUCCESS(
-                MiMapPage(va + (ULONG64)i * PAGE_SIZE, MmGetMdlPfnArray(mdl)[i], protect))) {
-            for (ULONG j = 0; j < i; j++)
-                MiUnmapPage(va + (ULONG64)j * PAGE_SIZE);
-            MiReleaseSystemPages(va, count);
-            return NULL;
-        }
+    if (!NT_SUCCESS(MiMapPageArray(va, MmGetMdlPfnArray(mdl), count, protect))) {
+        MiReleaseSystemPages(va, count);
+        return NULL;
     }
     mdl->MappedSystemVa = va + mdl->ByteOffset;
     mdl->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
@@ -139,8 +134,7 @@ VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
     PUCHAR va = PAGE_ALIGN(BaseAddress);
     ULONG count = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(MemoryDescriptorList),
                                                  MemoryDescriptorList->ByteCount);
-    for (ULONG i = 0; i < count; i++)
-        MiUnmapPage(va + (ULONG64)i * PAGE_SIZE);
+    MiUnmapPages(va, count);
     MiReleaseSystemPages(va, count);
     MemoryDescriptorList->MappedSystemVa = NULL;
     MemoryDescriptorList->MdlFlags &= ~MDL_MAPPED_TO_SYSTEM_VA;

@@ -10,7 +10,7 @@
  * map. The direct map uses 2 MiB pages (one PD entry each) where it can;
  * everything else uses 4 KiB pages.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 
 #define PTE_PRESENT  0x001ull
@@ -98,7 +98,7 @@ static VOID MiFlushTlbEntry(ULONG64 Va)
     KiFlushTlbEverywhere((PVOID)Va);
 }
 
-NTSTATUS MiMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect)
+NTSTATUS MmMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect)
 {
     NTSTATUS status = STATUS_SUCCESS;
     KIRQL oldIrql;
@@ -114,7 +114,7 @@ NTSTATUS MiMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect)
     return status;
 }
 
-PFN_NUMBER MiUnmapPage(PVOID Va)
+PFN_NUMBER MmUnmapPage(PVOID Va)
 {
     PFN_NUMBER pfn = 0;
     KIRQL oldIrql;
@@ -129,19 +129,32 @@ PFN_NUMBER MiUnmapPage(PVOID Va)
     return pfn;
 }
 
-NTSTATUS MiProtectPage(PVOID Va, ULONG Protect)
+NTSTATUS MiMapPageRun(PVOID Va, PFN_NUMBER FirstPfn, ULONG Count, ULONG Protect)
 {
-    NTSTATUS status = STATUS_NOT_FOUND;
-    KIRQL oldIrql;
-    KeAcquireSpinLock(&MiPageTableLock, &oldIrql);
-    PULONG64 pte = MiWalk((ULONG64)Va, 1, FALSE);
-    if (pte != NULL && (*pte & PTE_PRESENT) && !(*pte & PTE_LARGE)) {
-        *pte = (*pte & PTE_FRAME) | MiProtectionBits(Protect);
-        MiFlushTlbEntry((ULONG64)Va);
-        status = STATUS_SUCCESS;
+    for (ULONG i = 0; i < Count; i++) {
+        if (!NT_SUCCESS(MmMapPage((PUCHAR)Va + (ULONG64)i * PAGE_SIZE, FirstPfn + i, Protect))) {
+            MiUnmapPages(Va, i);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
     }
-    KeReleaseSpinLock(&MiPageTableLock, oldIrql);
-    return status;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS MiMapPageArray(PVOID Va, const PFN_NUMBER *Pfns, ULONG Count, ULONG Protect)
+{
+    for (ULONG i = 0; i < Count; i++) {
+        if (!NT_SUCCESS(MmMapPage((PUCHAR)Va + (ULONG64)i * PAGE_SIZE, Pfns[i], Protect))) {
+            MiUnmapPages(Va, i);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+    }
+    return STATUS_SUCCESS;
+}
+
+VOID MiUnmapPages(PVOID Va, ULONG Count)
+{
+    for (ULONG i = 0; i < Count; i++)
+        MmUnmapPage((PUCHAR)Va + (ULONG64)i * PAGE_SIZE);
 }
 
 /* Lock-free read of the leaf entry: used by the fault handler and by
@@ -164,6 +177,22 @@ PULONG64 MiGetPteAddress(PVOID Va)
 BOOLEAN MmIsAddressValid(PVOID VirtualAddress)
 {
     return (MiReadPte(VirtualAddress) & PTE_PRESENT) != 0;
+}
+
+BOOLEAN MmQueryProtection(PVOID VirtualAddress, PULONG Protect)
+{
+    ULONG64 entry = MiReadPte(VirtualAddress);
+    if (!(entry & PTE_PRESENT))
+        return FALSE;
+    *Protect = ((entry & PTE_WRITE) ? MM_WRITE : 0) | ((entry & PTE_NX) ? 0 : MM_EXECUTE) |
+               ((entry & PTE_PCD) ? MM_NOCACHE : 0);
+    return TRUE;
+}
+
+PVOID MmGetVirtualForPhysical(PHYSICAL_ADDRESS PhysicalAddress)
+{
+    PVOID va = (PVOID)(MM_DIRECT_MAP_BASE + (ULONG64)PhysicalAddress.QuadPart);
+    return PhysicalAddress.QuadPart >= 0 && MmIsAddressValid(va) ? va : NULL;
 }
 
 PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress)

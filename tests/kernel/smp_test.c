@@ -167,24 +167,29 @@ static ULONG_PTR WarmTlb(ULONG_PTR Context)
     return *ShootdownVa; /* caches the translation on every processor */
 }
 
+/* An address nothing else uses: the user half, which the kernel leaves
+   unmapped. */
+#define SHOOTDOWN_ADDRESS ((PUCHAR)0x40000000)
+
 KTEST(smp, unmapping_a_page_flushes_every_processor)
 {
-    PFN_NUMBER a = MiAllocatePhysicalPage(), b = MiAllocatePhysicalPage();
-    PUCHAR va = MiReserveSystemPages(1);
-    KT_ASSERT_TRUE(a && b && va);
-    *(PUCHAR)MiPfnToVirtual(a) = 0xAA;
-    *(PUCHAR)MiPfnToVirtual(b) = 0xBB;
+    PUCHAR a = MmAllocateDirectMapPage(), b = MmAllocateDirectMapPage();
+    KT_ASSERT_TRUE(a && b);
+    *a = 0xAA;
+    *b = 0xBB;
+    PFN_NUMBER pfnA = MmGetPhysicalAddress(a).QuadPart >> PAGE_SHIFT;
+    PFN_NUMBER pfnB = MmGetPhysicalAddress(b).QuadPart >> PAGE_SHIFT;
+    PUCHAR va = SHOOTDOWN_ADDRESS;
     ShootdownVa = va;
-    KT_EXPECT_EQ(MiMapPage(va, a, MM_READONLY), STATUS_SUCCESS);
+    KT_EXPECT_EQ(MmMapPage(va, pfnA, MM_READONLY), STATUS_SUCCESS);
     KeIpiGenericCall(WarmTlb, 0);
     /* Move the mapping to page b: every processor must now see 0xBB. */
-    KT_EXPECT_EQ(MiUnmapPage(va), a);
-    KT_EXPECT_EQ(MiMapPage(va, b, MM_READONLY), STATUS_SUCCESS);
+    KT_EXPECT_EQ(MmUnmapPage(va), pfnA);
+    KT_EXPECT_EQ(MmMapPage(va, pfnB, MM_READONLY), STATUS_SUCCESS);
     volatile LONG mismatches = 0;
     KeIpiGenericCall(ReadThroughTlb, (ULONG_PTR)&mismatches);
     KT_EXPECT_EQ(mismatches, 0);
-    MiUnmapPage(va);
-    MiReleaseSystemPages(va, 1);
-    MiFreePhysicalPage(a);
-    MiFreePhysicalPage(b);
+    MmUnmapPage(va);
+    MmFreeDirectMapPage(a);
+    MmFreeDirectMapPage(b);
 }
