@@ -22,6 +22,7 @@
 /* Pool tags of what the I/O manager allocates ("Irp ", "SBuf", ...). */
 #define IOP_TAG_IRP           ' prI'
 #define IOP_TAG_SYSTEM_BUFFER 'fuBS'
+#define IOP_TAG_INTERRUPT     'rtnI'
 
 /* A name the I/O manager keeps: the UTF-16 original and an ASCII copy
    for the shell and the `objects` command. */

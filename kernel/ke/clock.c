@@ -9,7 +9,7 @@
  * low-importance DPCs, which do not request an interrupt when queued,
  * still run within a tick.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 
 #define KI_CLOCK_HZ 250 /* 4 ms ticks */

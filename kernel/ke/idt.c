@@ -6,7 +6,7 @@
  * clears IF on entry; the handler decides when to enable interrupts again.
  * The double fault, NMI and machine check run on their own IST stacks.
  */
-#include "ke.h"
+#include "ki.h"
 
 #pragma pack(push, 1)
 typedef struct _KIDTENTRY64 {

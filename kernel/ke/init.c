@@ -6,7 +6,7 @@
  * information. Each step below brings up one subsystem; each depends only
  * on the steps before it.
  */
-#include "ke.h"
+#include "ki.h"
 #include "mm.h"
 #include "ex.h"
 #include "ob.h"
@@ -21,6 +21,15 @@ static KPCR KiBootPcr;
 static UCHAR KiBootIstStacks[KI_IST_COUNT][KI_IST_STACK_SIZE] __attribute__((aligned(16)));
 
 static VOID KiSystemStartupOnKernelStack(VOID);
+
+/* What the boot is for (kelab.mode), and what runs once the system is up:
+   each of these runs until the machine stops, so none returns. */
+typedef VOID (*PKI_BOOT_MODE_ROUTINE)(VOID) __attribute__((noreturn));
+static const PKI_BOOT_MODE_ROUTINE KiBootModeRoutines[] = {
+    [KiBootInteractive] = KdRunShell,   [KiBootTest] = KtRunTests,
+    [KiBootList] = KtListTests,         [KiBootDeath] = KtRunDeathTest,
+    [KiBootBench] = KbRunBenchmarks,
+};
 
 /* Phase 0: the boot processor alone, interrupts disabled. */
 __attribute__((no_stack_protector)) VOID KiSystemStartup(ULONG_PTR BootInformation)
@@ -97,22 +106,12 @@ static VOID KiSystemStartupOnKernelStack(VOID)
     KiMarkProcessorActive(prcb);
     HalInitializeIoApics(); /* device interrupts; the legacy PIC masked */
     KiInitializeClock();     /* the periodic CLOCK_LEVEL interrupt, system time */
+    KiInitializeDpcWatchdog(); /* a DPC's allotment in ticks, now that a tick has a length */
     _enable();               /* IRQL (CR8) alone decides what is masked from now on */
     KiStartProcessors();     /* every other processor ACPI lists */
     HalStartSerialInput();   /* console input by interrupt */
     MmInitializePageable();  /* pageable sections; kelab.verifier=irql */
     IoInitSystem();          /* the I/O manager; each built-in driver's DriverEntry */
     KiPrintBanner();
-    switch (KeBootMode) {
-    case KiBootTest:
-        KtRunTests();
-    case KiBootList:
-        KtListTests();
-    case KiBootDeath:
-        KtRunDeathTest();
-    case KiBootBench:
-        KbRunBenchmarks();
-    case KiBootInteractive:
-        KdRunShell();
-    }
+    KiBootModeRoutines[KiBootMode](); /* never returns */
 }

@@ -13,8 +13,10 @@
  * enabled, so a processor waiting for the lock still answers the IPI of
  * the processor that holds it: two senders cannot deadlock.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
+
+typedef ULONG_PTR (*PKIPI_WORKER)(ULONG_PTR Context);
 
 typedef struct _KI_IPI_PACKET {
     PKIPI_WORKER Worker;
@@ -84,11 +86,6 @@ static ULONG_PTR KiIpiDeliver(KAFFINITY Targets, BOOLEAN Self, BOOLEAN Barrier,
     return result;
 }
 
-VOID KiIpiSendPacket(KAFFINITY Targets, PKIPI_WORKER Worker, ULONG_PTR Context)
-{
-    KiIpiDeliver(Targets, FALSE, FALSE, Worker, Context);
-}
-
 ULONG_PTR KeIpiGenericCall(PKIPI_BROADCAST_WORKER BroadcastFunction, ULONG_PTR Context)
 {
     return KiIpiDeliver(KeActiveProcessors, TRUE, TRUE, BroadcastFunction, Context);
@@ -102,11 +99,11 @@ static ULONG_PTR KiFlushTlbWorker(ULONG_PTR Va)
 
 /* A page table entry every processor may have cached has changed: each
    must forget it before the change is safe (freeing the page, say). */
-VOID KiFlushTlbEverywhere(PVOID Va)
+VOID KeFlushSingleTb(PVOID VirtualAddress)
 {
-    __invlpg(Va);
+    __invlpg(VirtualAddress);
     if (KeNumberProcessors > 1)
-        KiIpiSendPacket(KeActiveProcessors, KiFlushTlbWorker, (ULONG_PTR)Va);
+        KiIpiDeliver(KeActiveProcessors, FALSE, FALSE, KiFlushTlbWorker, (ULONG_PTR)VirtualAddress);
 }
 
 /* Stops every other processor where it stands, with an NMI (which IRQL

@@ -7,7 +7,7 @@
  * that masks every interrupt at or below the new level, and lowering it
  * lets the APIC deliver whatever was held back. No counting, no flags.
  */
-#include "ke.h"
+#include "ki.h"
 #include "mm.h"
 #include "kd.h"
 

@@ -3,7 +3,7 @@
  * and TSS (with the IST stacks), the shared IDT, and the GS base pointing
  * at its processor control region.
  */
-#include "ke.h"
+#include "ki.h"
 
 #define GDT_CODE64 0x00AF9A000000FFFFull /* present, DPL 0, code, long mode */
 #define GDT_DATA   0x00CF92000000FFFFull /* present, DPL 0, data, writable */

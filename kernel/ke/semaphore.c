@@ -6,7 +6,7 @@
  * does; with no exception handling in KeLab, that ends in
  * KMODE_EXCEPTION_NOT_HANDLED with that status.
  */
-#include "ke.h"
+#include "ki.h"
 
 VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit)
 {

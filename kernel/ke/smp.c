@@ -9,7 +9,7 @@
  * so; then the boot processor starts the next one. Processors are
  * numbered in MADT order, the boot processor being 0.
  */
-#include "ke.h"
+#include "ki.h"
 #include "mm.h"
 #include "hal.h"
 #include "kd.h"

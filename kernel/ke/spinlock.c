@@ -22,7 +22,7 @@
  * SPIN_LOCK_NOT_OWNED (0x10). A named lock (KeLabNameSpinLock) also counts
  * acquisitions, contention, spinning and its longest hold for `locks`.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 #include "kd.h"
 

@@ -9,7 +9,7 @@
  * and queues each timer's DPC. A thread's wait timeout is its own KTIMER,
  * on the same list.
  */
-#include "ke.h"
+#include "ki.h"
 
 static LIST_ENTRY KiTimerList;                           /* dispatcher lock */
 static volatile ULONG64 KiNextTimerDue = ~0ull;           /* dispatcher lock; read unlocked */

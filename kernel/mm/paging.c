@@ -95,7 +95,7 @@ static BOOLEAN MiIsCanonical(ULONG64 Va)
    until each forgets it the page is not really unmapped: a TLB shootdown. */
 static VOID MiFlushTlbEntry(ULONG64 Va)
 {
-    KiFlushTlbEverywhere((PVOID)Va);
+    KeFlushSingleTb((PVOID)Va);
 }
 
 NTSTATUS MmMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect)

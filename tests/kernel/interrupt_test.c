@@ -78,6 +78,47 @@ KTEST(interrupt, connect_rejects_bad_parameters)
                  STATUS_INVALID_PARAMETER); /* the clock's vector is not a device's */
 }
 
+KTEST(interrupt, connect_fills_the_object_and_a_taken_vector_is_refused)
+{
+    TEST_DEVICE device = {0};
+    KIRQL irql;
+    KAFFINITY affinity;
+    ULONG vector = HalGetInterruptVector(Isa, 0, 7, 7, &irql, &affinity);
+    KT_ASSERT_NE(vector, 0);
+    KT_ASSERT_EQ(IoConnectInterrupt(&device.Interrupt, TestIsr, &device, NULL, vector, irql,
+                                    irql + 1, Latched, FALSE, affinity, FALSE),
+                 STATUS_SUCCESS);
+    PKINTERRUPT interrupt = device.Interrupt;
+    KT_EXPECT_EQ(interrupt->ServiceRoutine, TestIsr);
+    KT_EXPECT_EQ(interrupt->ServiceContext, &device);
+    KT_EXPECT_EQ(interrupt->Vector, vector);
+    KT_EXPECT_EQ(interrupt->Irql, irql);
+    KT_EXPECT_EQ(interrupt->SynchronizeIrql, irql + 1);
+    KT_EXPECT_EQ(interrupt->Mode, Latched);
+    KT_EXPECT_FALSE(interrupt->ShareVector);
+    KT_EXPECT_EQ(interrupt->ActualLock, &interrupt->SpinLock); /* no lock given: its own */
+    KT_EXPECT_TRUE(interrupt->Connected);
+    KT_EXPECT_EQ(interrupt->ServiceCount, 0);
+
+    /* The vector is taken, and its owner does not share it. */
+    PKINTERRUPT second = NULL;
+    KT_EXPECT_EQ(IoConnectInterrupt(&second, TestIsr, NULL, NULL, vector, irql, irql, Latched, TRUE,
+                                    affinity, FALSE),
+                 STATUS_INVALID_PARAMETER);
+    KT_EXPECT_NULL(second);
+    IoDisconnectInterrupt(interrupt);
+
+    /* Underneath, the kernel's interrupt object routines: connected once,
+       disconnected once. */
+    KINTERRUPT object;
+    KeInitializeInterrupt(&object, TestIsr, &device, NULL, vector, irql, irql, Latched, FALSE);
+    KT_EXPECT_FALSE(object.Connected);
+    KT_EXPECT_TRUE(KeConnectInterrupt(&object));
+    KT_EXPECT_FALSE(KeConnectInterrupt(&object));
+    KT_EXPECT_TRUE(KeDisconnectInterrupt(&object));
+    KT_EXPECT_FALSE(KeDisconnectInterrupt(&object));
+}
+
 static BOOLEAN IsrThatLowers(PKINTERRUPT Interrupt, PVOID Context)
 {
     UNREFERENCED_PARAMETER(Interrupt);

@@ -9,10 +9,10 @@ KTEST(trap, backtrace_names_functions)
 {
     PCSTR name;
     ULONG64 offset;
-    KT_ASSERT_TRUE(KiLookupSymbol((ULONG64)KeBugCheckEx + 3, &name, &offset));
+    KT_ASSERT_TRUE(KeLookupSymbol((ULONG64)KeBugCheckEx + 3, &name, &offset));
     KT_EXPECT_STREQ(name, "KeBugCheckEx");
     KT_EXPECT_EQ(offset, 3);
-    KT_EXPECT_FALSE(KiLookupSymbol(0x1234, &name, &offset));
+    KT_EXPECT_FALSE(KeLookupSymbol(0x1234, &name, &offset));
 }
 
 KTEST_DEATH(trap, manual_bugcheck, MANUALLY_INITIATED_CRASH, 1, 2, 3, 4)

@@ -197,6 +197,7 @@ typedef struct _KINTERRUPT {
     KIRQL SynchronizeIrql;
     KINTERRUPT_MODE Mode;
     BOOLEAN ShareVector;
+    BOOLEAN Connected;             /* on its vector's chain */
     volatile ULONG64 ServiceCount; /* times its routine returned TRUE */
 } KINTERRUPT, *PKINTERRUPT;
 
