@@ -12,7 +12,7 @@
  * stack as a filter's AddDevice does on Windows. The kernel names no
  * driver: adding one is adding its files under drivers/.
  */
-#include "io.h"
+#include "iop.h"
 #include "ob.h"
 
 extern const KELAB_BUILTIN_DRIVER_ENTRY __kdrivers_start[], __kdrivers_end[];

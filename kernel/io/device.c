@@ -18,7 +18,7 @@
  * device deleted before it is detached is not freed under the stack;
  * IoDetachDevice drops them. IopDatabaseLock guards the links.
  */
-#include "io.h"
+#include "iop.h"
 #include "ob.h"
 
 KSPIN_LOCK IopDatabaseLock;

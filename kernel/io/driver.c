@@ -13,7 +13,7 @@
  * Each device holds a reference to its driver object; the list of loaded
  * drivers holds one more, dropped when the driver is unloaded.
  */
-#include "io.h"
+#include "iop.h"
 #include "ob.h"
 
 LIST_ENTRY IopDriverList = {&IopDriverList, &IopDriverList};

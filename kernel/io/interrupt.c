@@ -8,7 +8,7 @@
  * chain, and the vector enabled) and KeDisconnectInterrupt
  * (kernel/ke/interrupt.c), as on NT.
  */
-#include "io.h"
+#include "iop.h"
 #include "ke.h"
 
 NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine,
@@ -21,8 +21,8 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
     if (FloatingSave || Vector < FIRST_DEVICE_VECTOR || Vector > LAST_DEVICE_VECTOR ||
         Irql != (Vector >> 4) || SynchronizeIrql < Irql || SynchronizeIrql > HIGH_LEVEL)
         return STATUS_INVALID_PARAMETER; /* KeLab kernels save no FPU state */
-    PKINTERRUPT interrupt = ExAllocatePoolWithTag(NonPagedPool, sizeof(*interrupt),
-                                                  IOP_TAG_INTERRUPT);
+    PKINTERRUPT interrupt =
+        ExAllocatePoolWithTag(NonPagedPool, sizeof(*interrupt), IOP_TAG_INTERRUPT);
     if (interrupt == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     KeInitializeInterrupt(interrupt, ServiceRoutine, ServiceContext, SpinLock, Vector, Irql,

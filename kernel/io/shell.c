@@ -8,7 +8,7 @@
  * Each takes the lock of what it lists, so the picture is consistent;
  * the contents of an IRP being worked on may change while it is shown.
  */
-#include "io.h"
+#include "iop.h"
 #include "ke.h"
 #include "kd.h"
 

@@ -23,7 +23,7 @@ static BOOLEAN KtCompare(KT_OP Op, LONG64 Left, LONG64 Right)
 static VOID KtFailureHeader(PCSTR File, ULONG Line)
 {
     KtFail();
-    DbgPrint("    # %s: EXPECTATION FAILED at %s:%u\n", KtCurrentName(), File, Line);
+    DbgPrint("    # %s: EXPECTATION FAILED at %s:%u\n", KtpCurrentName(), File, Line);
 }
 
 BOOLEAN KtCheck(KT_OP Op, LONG64 Left, LONG64 Right, PCSTR LeftText, PCSTR RightText, PCSTR File,
@@ -62,12 +62,12 @@ BOOLEAN KtCheckStrEq(PCSTR Left, PCSTR Right, PCSTR LeftText, PCSTR RightText, P
 
 VOID KtFail(VOID)
 {
-    __atomic_add_fetch(&KtCurrentFailures, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&KtpCurrentFailures, 1, __ATOMIC_RELAXED);
 }
 
 VOID KtSkip(PCSTR Reason)
 {
-    KtCurrentSkipReason = Reason;
+    KtpCurrentSkipReason = Reason;
 }
 
 VOID KtLog(PCSTR Format, ...)
@@ -77,5 +77,5 @@ VOID KtLog(PCSTR Format, ...)
     va_start(ap, Format);
     RtlStringCbVPrintfA(line, sizeof(line), Format, ap);
     va_end(ap);
-    DbgPrint("    # %s: %s\n", KtCurrentName(), line);
+    DbgPrint("    # %s: %s\n", KtpCurrentName(), line);
 }
