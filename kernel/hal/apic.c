@@ -49,7 +49,7 @@
 
 static volatile ULONG *HalpApicMmio; /* xAPIC registers; set once at boot */
 static BOOLEAN HalpX2Apic;           /* set once at boot, before any AP starts */
-static ULONG HalpApicTicksPerUs;     /* timer ticks (after divide) per microsecond */
+static ULONG HalpApicTicksPerUs;     /* timer ticks (after divide) per microsecond, set once at boot */
 
 static ULONG HalpApicRead(ULONG Register)
 {

@@ -31,8 +31,8 @@ typedef struct _HALP_IOAPIC {
     KSPIN_LOCK Lock; /* the select/window register pair */
 } HALP_IOAPIC;
 
-static HALP_IOAPIC HalpIoApics[HAL_MAX_IOAPICS]; /* set up once at boot */
-static ULONG HalpIoApicCount;
+static HALP_IOAPIC HalpIoApics[HAL_MAX_IOAPICS]; /* set up once at boot; then each its Lock */
+static ULONG HalpIoApicCount;                    /* set once at boot */
 
 static ULONG HalpIoApicRead(HALP_IOAPIC *IoApic, ULONG Register)
 {

@@ -18,7 +18,7 @@
 #define HALP_DEFAULT_LOCAL_APIC 0xFEE00000ull
 #define HALP_DEFAULT_IOAPIC     0xFEC00000ull
 
-HAL_PLATFORM HalPlatform;
+HAL_PLATFORM HalPlatform; /* written once at boot, read-only after */
 
 /* Boot-time only: the parser's results, kept for the `acpi` command. */
 static ACPI_TABLES HalpAcpiTables;
@@ -30,7 +30,8 @@ static ACPI_S5_INFO HalpS5;
 
 /* Pages of table memory mapped for the parser, kept (the tables are
    small, and `acpi` reads them again). Each request is served from the
-   mapping that covers it, or by mapping the pages around it. */
+   mapping that covers it, or by mapping the pages around it. No lock:
+   only one thread ever maps, the boot's and later the shell's. */
 static struct {
     ULONG64 FirstPage, Pages;
     PUCHAR Va;

@@ -14,7 +14,7 @@
 
 #define KI_CLOCK_HZ 250 /* 4 ms ticks */
 
-ULONG KeTimeIncrement = 10000000 / KI_CLOCK_HZ;
+const ULONG KeTimeIncrement = 10000000 / KI_CLOCK_HZ;
 static volatile ULONG64 KiInterruptTime; /* written by processor 0 only */
 static volatile ULONG64 KiTickCount;     /* written by processor 0 only */
 static ULONG64 KiBootSystemTime;         /* set once at boot */

@@ -111,7 +111,7 @@ VOID KeFlushSingleTb(PVOID VirtualAddress)
    output and the state it describes stays put. Each one counts itself in
    KiFrozenProcessors before halting (KiNmi). Nothing here may take a lock:
    a frozen processor may have held it. */
-volatile LONG KiFrozenProcessors;
+volatile LONG KiFrozenProcessors; /* atomic: each frozen processor adds itself */
 
 VOID KiFreezeOtherProcessors(VOID)
 {

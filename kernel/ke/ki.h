@@ -97,9 +97,9 @@ VOID KiDispatchInterrupt(VOID); /* dpc.c: DISPATCH_LEVEL software interrupt */
 VOID KiApcInterrupt(VOID);      /* apc.c: APC_LEVEL software interrupt */
 
 /* clock.c */
-VOID KiInitializeClock(VOID);     /* boot processor: calibrate, system time */
-VOID KiStartProcessorClock(VOID); /* each processor: its periodic interrupt */
-extern ULONG KeTimeIncrement;     /* 100 ns units per tick; set once at boot */
+VOID KiInitializeClock(VOID);       /* boot processor: calibrate, system time */
+VOID KiStartProcessorClock(VOID);   /* each processor: its periodic interrupt */
+extern const ULONG KeTimeIncrement; /* 100 ns units per tick */
 
 /* dpc.c */
 VOID KiInitializeDpcData(PKPRCB Prcb);

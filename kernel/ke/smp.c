@@ -28,10 +28,16 @@ typedef struct _KI_TRAMPOLINE_DATA {
 
 extern const UCHAR KiTrampolineStart[], KiTrampolineEnd[], KiTrampolineData[];
 
-PKPRCB KiProcessorBlock[MAXIMUM_PROCESSORS]; /* written as each processor starts */
+/* Each processor writes its own entry and bit as it starts (the bit
+   atomically), before it takes part in anything; read-only after. */
+PKPRCB KiProcessorBlock[MAXIMUM_PROCESSORS];
 volatile KAFFINITY KeActiveProcessors;
-volatile ULONG KeNumberProcessors = 1; /* the boot processor, then each that starts */
-static volatile BOOLEAN KiApStarted;          /* the one starting now has finished */
+/* The boot processor counts each processor that started, while it starts
+   them; read-only once the boot is done. */
+volatile ULONG KeNumberProcessors = 1;
+/* The processor starting now has finished: cleared by the boot processor,
+   set (release) by the starting one, read (acquire) by the boot processor. */
+static volatile BOOLEAN KiApStarted;
 
 KAFFINITY KeQueryActiveProcessors(VOID)
 {

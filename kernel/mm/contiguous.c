@@ -26,8 +26,9 @@ typedef struct _MI_CONTIGUOUS_ALLOCATION {
     MEMORY_CACHING_TYPE CacheType;
 } MI_CONTIGUOUS_ALLOCATION;
 
-static KSPIN_LOCK MiContiguousLock;
-static LIST_ENTRY MiContiguousAllocations = {&MiContiguousAllocations, &MiContiguousAllocations};
+static KSPIN_LOCK MiContiguousLock; /* a zeroed KSPIN_LOCK is a free one */
+static LIST_ENTRY MiContiguousAllocations = /* MiContiguousLock: every allocation */
+    {&MiContiguousAllocations, &MiContiguousAllocations};
 
 /* A non-cached mapping of the run; NULL if system space is short. */
 static PVOID MiMapNonCached(PFN_NUMBER FirstPfn, ULONG Pages)

@@ -32,10 +32,13 @@ typedef struct _MI_PAGEABLE_PAGE {
 } MI_PAGEABLE_PAGE;
 
 static MI_PAGEABLE_PAGE MiPageablePages[MI_MAX_PAGEABLE_PAGES]; /* set once at boot */
-static ULONG MiPageablePageCount;
+static ULONG MiPageablePageCount;                                /* set once at boot */
+/* No lock (see MiSetPageableEntries): any processor pages the sections
+   out or in, each entry is one atomic store, and a page found out is
+   simply faulted in again; this says which happened last. */
 static volatile BOOLEAN MiPageableResident = TRUE;
-static volatile ULONG64 MiPageOuts, MiPageIns;
-volatile BOOLEAN MmVerifierForceIrqlChecking;
+static volatile ULONG64 MiPageOuts, MiPageIns; /* atomic counters */
+volatile BOOLEAN MmVerifierForceIrqlChecking;  /* a flag: boot, or the `verifier` command */
 
 static VOID MiAddPageableRange(PUCHAR Start, PUCHAR End)
 {
