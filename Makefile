@@ -81,7 +81,7 @@ endif
 KERNEL_ASFLAGS := -g -D__ASSEMBLER__ -Ikernel/include -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
-.PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle
+.PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle cflags
 
 # The virtual HSI dongle (tools/hsi-dongle/, its own Makefile): a host
 # program QEMU attaches as a USB device.
@@ -155,6 +155,11 @@ compile_commands.json: Makefile $(KERNEL_SRCS)
 	  done; echo ']'; } > $@
 
 -include $(KERNEL_OBJS:.o=.d)
+
+# The command that compiles a kernel source at FILE, with the headers its
+# place in the tree allows (tests/e2e/driver_headers compiles with it).
+cflags:
+	@echo $(CC) $(KERNEL_CFLAGS) $(call includes-for,$(FILE))
 
 # ---- host programs and their tests -----------------------------------------
 # lib/ is freestanding, so it compiles for the host too; there it runs
@@ -240,6 +245,7 @@ test:
 		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs \
 		$(if $(T),--filter '$(T)') \
 		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest --host-tests tests/e2e \
+		--host-tests tools/check-layers \
 		--host-tests $(B)/hsi-dongle/tests
 
 bench:
@@ -273,6 +279,7 @@ help:
 	@echo "  deps           install the Debian packages KeLab needs (run and test do it themselves)"
 	@echo "  host-tests     build the host unit tests of lib/"
 	@echo "  format         clang-format the C sources"
+	@echo "  cflags FILE=f  the command that compiles kernel source f (its include path depends on where f is)"
 	@echo "  clean          remove build output"
 	@echo "Variables (make VAR=value):"
 	@echo "  CPUS=$(CPUS)  MEM=$(MEM)  ACCEL=$(ACCEL)  QEMUEXTRA=...  DONGLE=$(DONGLE)"
