@@ -46,7 +46,7 @@ FUZZCC := clang
 # Every .c and .S under these directories is part of the kernel: adding a
 # file needs no Makefile change. lib/ is shared with the host tests.
 # lib/ files nothing in the kernel uses are left out of it: the HSI
-# protocol is the dongle's (tools/hsi-dongle) until a KeLab driver speaks it.
+# protocol is the dongle's (hsi-dongle/) until a KeLab driver speaks it.
 KERNEL_DIRS := boot kernel lib tests/kernel tests/bench tests/ddk drivers
 KERNEL_UNUSED := lib/hsiproto.c
 KERNEL_SRCS := $(filter-out $(KERNEL_UNUSED),\
