@@ -27,6 +27,12 @@ static BOOLEAN TestIsr(PKINTERRUPT Interrupt, PVOID Context)
     return TRUE;
 }
 
+/* The vector the HAL gives ISA IRQ 7 (no device uses it under QEMU). */
+static ULONG TestVector(PKIRQL Irql, PKAFFINITY Affinity)
+{
+    return HalGetInterruptVector(Isa, 0, 7, 7, Irql, Affinity);
+}
+
 static BOOLEAN SynchronizedRoutine(PVOID Context)
 {
     TEST_DEVICE *device = Context;
@@ -39,7 +45,7 @@ KTEST(interrupt, isr_runs_at_device_irql_and_is_masked_below_it)
     TEST_DEVICE device = {0};
     KIRQL irql;
     KAFFINITY affinity;
-    ULONG vector = HalGetInterruptVector(Isa, 0, 7, 7, &irql, &affinity);
+    ULONG vector = TestVector(&irql, &affinity);
     KT_ASSERT_NE(vector, 0);
     KT_EXPECT_EQ(irql, vector >> 4);
     KT_ASSERT_EQ(IoConnectInterrupt(&device.Interrupt, TestIsr, &device, NULL, vector, irql, irql,
@@ -83,7 +89,7 @@ KTEST(interrupt, connect_fills_the_object_and_a_taken_vector_is_refused)
     TEST_DEVICE device = {0};
     KIRQL irql;
     KAFFINITY affinity;
-    ULONG vector = HalGetInterruptVector(Isa, 0, 7, 7, &irql, &affinity);
+    ULONG vector = TestVector(&irql, &affinity);
     KT_ASSERT_NE(vector, 0);
     KT_ASSERT_EQ(IoConnectInterrupt(&device.Interrupt, TestIsr, &device, NULL, vector, irql,
                                     irql + 1, Latched, FALSE, affinity, FALSE),
@@ -134,7 +140,7 @@ KTEST_DEATH(interrupt, isr_returns_at_another_irql, IRQL_UNEXPECTED_VALUE, KT_AN
 {
     KIRQL irql;
     KAFFINITY affinity;
-    ULONG vector = HalGetInterruptVector(Isa, 0, 7, 7, &irql, &affinity);
+    ULONG vector = TestVector(&irql, &affinity);
     IoConnectInterrupt(&DeathInterrupt, IsrThatLowers, NULL, NULL, vector, irql, irql, Latched,
                        FALSE, affinity, FALSE);
     HalRequestIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
