@@ -26,9 +26,11 @@ static VOID KiSystemStartupOnKernelStack(VOID);
    each of these runs until the machine stops, so none returns. */
 typedef VOID (*PKI_BOOT_MODE_ROUTINE)(VOID) __attribute__((noreturn));
 static const PKI_BOOT_MODE_ROUTINE KiBootModeRoutines[] = {
-    [KiBootInteractive] = KdRunShell,   [KiBootTest] = KtRunTests,
-    [KiBootList] = KtListTests,         [KiBootDeath] = KtRunDeathTest,
-    [KiBootBench] = KbRunBenchmarks,
+    [KiBootInteractive] = KdRunShell, /* the shell on the serial console */
+    [KiBootTest] = KtRunTests,        /* every test, in KTAP */
+    [KiBootList] = KtListTests,       /* the list of tests, for the runner */
+    [KiBootDeath] = KtRunDeathTest,   /* one death test */
+    [KiBootBench] = KbRunBenchmarks,  /* the benchmarks */
 };
 
 /* Phase 0: the boot processor alone, interrupts disabled. */
