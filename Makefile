@@ -259,9 +259,10 @@ bench:
 	+$(Q)$(DONGLE_MAKE) bench
 
 # ---- maintenance -------------------------------------------------------------
+# Every C source and header of the kernel, lib/, the drivers and the tests
+# (the dongle has its own Makefile).
 format:
-	$(Q)clang-format -i $(filter %.c,$(KERNEL_SRCS)) \
-		$(shell find $(KERNEL_DIRS) -name '*.h' 2>/dev/null) $(wildcard tests/host/*.[ch])
+	$(Q)clang-format -i $(shell find kernel lib drivers tests -name '*.[ch]')
 
 clean:
 	rm -rf $(B) compile_commands.json .gdbinit
