@@ -15,41 +15,41 @@
 #include "arch/x86.h"
 
 /* Register offsets (xAPIC MMIO); x2APIC MSR = 0x800 + offset / 16. */
-#define APIC_ID        0x020
-#define APIC_VERSION   0x030
-#define APIC_EOI       0x0B0
-#define APIC_SPURIOUS  0x0F0
-#define APIC_ESR       0x280
-#define APIC_ICR_LOW   0x300
-#define APIC_ICR_HIGH  0x310
-#define APIC_LVT_TIMER 0x320
-#define APIC_LVT_LINT0 0x350
-#define APIC_LVT_LINT1 0x360
-#define APIC_LVT_ERROR 0x370
+#define APIC_ID            0x020
+#define APIC_VERSION       0x030
+#define APIC_EOI           0x0B0
+#define APIC_SPURIOUS      0x0F0
+#define APIC_ESR           0x280
+#define APIC_ICR_LOW       0x300
+#define APIC_ICR_HIGH      0x310
+#define APIC_LVT_TIMER     0x320
+#define APIC_LVT_LINT0     0x350
+#define APIC_LVT_LINT1     0x360
+#define APIC_LVT_ERROR     0x370
 #define APIC_TIMER_INITIAL 0x380
 #define APIC_TIMER_CURRENT 0x390
 #define APIC_TIMER_DIVIDE  0x3E0
 #define X2APIC_MSR_BASE    0x800
 #define X2APIC_SELF_IPI    0x83F
 
-#define APIC_BASE_ENABLE   (1ull << 11)
-#define APIC_BASE_X2APIC   (1ull << 10)
-#define APIC_SOFTWARE_ENABLE (1u << 8)
-#define APIC_LVT_MASKED    (1u << 16)
-#define APIC_LVT_PERIODIC  (1u << 17)
-#define APIC_DELIVERY_NMI  (4u << 8)
-#define APIC_DELIVERY_EXTINT (7u << 8)
-#define APIC_DELIVERY_INIT (5u << 8)
+#define APIC_BASE_ENABLE      (1ull << 11)
+#define APIC_BASE_X2APIC      (1ull << 10)
+#define APIC_SOFTWARE_ENABLE  (1u << 8)
+#define APIC_LVT_MASKED       (1u << 16)
+#define APIC_LVT_PERIODIC     (1u << 17)
+#define APIC_DELIVERY_NMI     (4u << 8)
+#define APIC_DELIVERY_EXTINT  (7u << 8)
+#define APIC_DELIVERY_INIT    (5u << 8)
 #define APIC_DELIVERY_STARTUP (6u << 8)
-#define APIC_LEVEL_ASSERT  (1u << 14)
-#define APIC_ICR_PENDING   (1u << 12)
-#define APIC_DEST_SELF     (1u << 18)
-#define APIC_DIVIDE_BY_16  0x3
-#define APIC_SPURIOUS_VECTOR 0xFF
+#define APIC_LEVEL_ASSERT     (1u << 14)
+#define APIC_ICR_PENDING      (1u << 12)
+#define APIC_DEST_SELF        (1u << 18)
+#define APIC_DIVIDE_BY_16     0x3
+#define APIC_SPURIOUS_VECTOR  0xFF
 
 static volatile ULONG *HalpApicMmio; /* xAPIC registers; set once at boot */
 static BOOLEAN HalpX2Apic;           /* set once at boot, before any AP starts */
-static ULONG HalpApicTicksPerUs;     /* timer ticks (after divide) per microsecond, set once at boot */
+static ULONG HalpApicTicksPerUs; /* timer ticks (after divide) per microsecond, set once at boot */
 
 static ULONG HalpApicRead(ULONG Register)
 {

@@ -27,13 +27,13 @@
 
 typedef enum { SourceHpet, SourcePmTimer, SourcePit } HALP_CLOCK_SOURCE;
 
-static HALP_CLOCK_SOURCE HalpSource;     /* set once at boot */
-static ULONG64 HalpFrequency;            /* set once at boot */
-static ULONG HalpCounterBits;            /* the hardware counter's width; set once at boot */
-static volatile ULONG64 *HalpHpet;       /* HPET registers; set once at boot */
-static ULONG64 HalpTscHz;                /* set once at boot */
+static HALP_CLOCK_SOURCE HalpSource; /* set once at boot */
+static ULONG64 HalpFrequency;        /* set once at boot */
+static ULONG HalpCounterBits;        /* the hardware counter's width; set once at boot */
+static volatile ULONG64 *HalpHpet;   /* HPET registers; set once at boot */
+static ULONG64 HalpTscHz;            /* set once at boot */
 static KSPIN_LOCK HalpExtendLock;
-static ULONG64 HalpExtended;             /* HalpExtendLock: last value, 64-bit */
+static ULONG64 HalpExtended; /* HalpExtendLock: last value, 64-bit */
 
 static BOOLEAN HalpUseHpet(VOID)
 {

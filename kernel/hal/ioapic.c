@@ -13,13 +13,13 @@
 #include "halp.h"
 #include "arch/x86.h"
 
-#define IOAPIC_REGSEL   0x00
-#define IOAPIC_WINDOW   0x10
-#define IOAPIC_VERSION  0x01
+#define IOAPIC_REGSEL           0x00
+#define IOAPIC_WINDOW           0x10
+#define IOAPIC_VERSION          0x01
 #define IOAPIC_REDIRECTION(pin) (0x10 + 2 * (pin))
-#define IOAPIC_MASKED   (1u << 16)
-#define IOAPIC_LEVEL    (1u << 15)
-#define IOAPIC_LOW      (1u << 13)
+#define IOAPIC_MASKED           (1u << 16)
+#define IOAPIC_LEVEL            (1u << 15)
+#define IOAPIC_LOW              (1u << 13)
 
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xA1

@@ -14,7 +14,7 @@
 #include "kd.h"
 #include "acpi.h"
 
-#define HALP_MAX_ACPI_MAPPINGS 32
+#define HALP_MAX_ACPI_MAPPINGS  32
 #define HALP_DEFAULT_LOCAL_APIC 0xFEE00000ull
 #define HALP_DEFAULT_IOAPIC     0xFEC00000ull
 
@@ -65,8 +65,8 @@ static const VOID *HalpMapAcpi(PVOID Context, ULONG64 PhysicalAddress, ULONG Len
     for (ULONG i = 0; i < HalpAcpiMappingCount; i++) {
         if (first >= HalpAcpiMappings[i].FirstPage &&
             last < HalpAcpiMappings[i].FirstPage + HalpAcpiMappings[i].Pages)
-            return HalpAcpiMappings[i].Va + (PhysicalAddress -
-                                             (HalpAcpiMappings[i].FirstPage << PAGE_SHIFT));
+            return HalpAcpiMappings[i].Va +
+                   (PhysicalAddress - (HalpAcpiMappings[i].FirstPage << PAGE_SHIFT));
     }
     if (HalpAcpiMappingCount == HALP_MAX_ACPI_MAPPINGS)
         return NULL;

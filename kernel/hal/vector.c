@@ -14,12 +14,11 @@
 #define ISA_IRQS 16
 
 static KSPIN_LOCK HalpVectorLock;
-static UCHAR HalpIsaVector[ISA_IRQS]; /* HalpVectorLock; 0 = none yet */
+static UCHAR HalpIsaVector[ISA_IRQS];              /* HalpVectorLock; 0 = none yet */
 static UCHAR HalpNextVector = FIRST_DEVICE_VECTOR; /* HalpVectorLock */
 
-ULONG HalGetInterruptVector(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
-                            ULONG BusInterruptLevel, ULONG BusInterruptVector, PKIRQL Irql,
-                            PKAFFINITY Affinity)
+ULONG HalGetInterruptVector(INTERFACE_TYPE InterfaceType, ULONG BusNumber, ULONG BusInterruptLevel,
+                            ULONG BusInterruptVector, PKIRQL Irql, PKAFFINITY Affinity)
 {
     UNREFERENCED_PARAMETER(BusInterruptVector);
     if (InterfaceType != Isa || BusNumber != 0 || BusInterruptLevel >= ISA_IRQS)

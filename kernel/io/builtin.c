@@ -29,8 +29,7 @@ static NTSTATUS IopAddDevice(PDRIVER_OBJECT DriverObject, PCWSTR DeviceName)
     return status;
 }
 
-static NTSTATUS IopLoadBuiltinDriver(const KELAB_BUILTIN_DRIVER_ENTRY *Entry,
-                                     PCUNICODE_STRING Name)
+static NTSTATUS IopLoadBuiltinDriver(const KELAB_BUILTIN_DRIVER_ENTRY *Entry, PCUNICODE_STRING Name)
 {
     PDRIVER_OBJECT driver;
     NTSTATUS status = IopLoadDriver(Name, Entry->DriverEntry, &driver);

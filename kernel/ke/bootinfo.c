@@ -8,11 +8,11 @@
  */
 #include "ki.h"
 
-#define KI_BOOT_INFO_MAX (64 * 1024)
+#define KI_BOOT_INFO_MAX   (64 * 1024)
 #define KI_DPC_WATCHDOG_MS 2000 /* a single DPC's allotment unless kelab.dpctimeout says */
 
-MB2_INFO KeBootInformation;                            /* written once at boot, read-only after */
-KI_BOOT_MODE KiBootMode;                               /* written once at boot, read-only after */
+MB2_INFO KeBootInformation;                           /* written once at boot, read-only after */
+KI_BOOT_MODE KiBootMode;                              /* written once at boot, read-only after */
 ULONG KiDpcWatchdogMilliseconds = KI_DPC_WATCHDOG_MS; /* written once at boot, read-only after */
 static ULONG64 KiBootInformationCopy[KI_BOOT_INFO_MAX / 8];
 
@@ -55,11 +55,8 @@ static VOID KiReadBootMode(VOID)
         PCSTR Name;
         KI_BOOT_MODE Mode;
     } modes[] = {
-        {"shell", KiBootInteractive},
-        {"test", KiBootTest},
-        {"list", KiBootList},
-        {"death", KiBootDeath},
-        {"bench", KiBootBench},
+        {"shell", KiBootInteractive}, {"test", KiBootTest},   {"list", KiBootList},
+        {"death", KiBootDeath},       {"bench", KiBootBench},
     };
     CHAR mode[16];
     KiBootMode = KiBootInteractive;

@@ -12,7 +12,7 @@
 typedef struct _KIDTENTRY64 {
     USHORT OffsetLow;
     USHORT Selector;
-    UCHAR IstIndex;  /* bits 0-2 */
+    UCHAR IstIndex; /* bits 0-2 */
     UCHAR TypeAttributes;
     USHORT OffsetMiddle;
     ULONG OffsetHigh;

@@ -96,24 +96,24 @@ static VOID KiSystemStartupOnKernelStack(VOID)
     PKPRCB prcb = KeGetCurrentPrcb();
     HalInitializePlatform();    /* ACPI: processors, APICs, timers */
     HalInitializeClockSource(); /* HPET or PM timer: a time base to measure against */
-    KiInitializeInterrupts();    /* interrupt object chains for device vectors */
-    KiInitializeIpi();           /* inter-processor calls and TLB shootdowns */
+    KiInitializeInterrupts();   /* interrupt object chains for device vectors */
+    KiInitializeIpi();          /* inter-processor calls and TLB shootdowns */
     KeLabNameSpinLock(&KiDispatcherLock, "Dispatcher"); /* the lock `locks` shows first */
-    HalInitializeProcessor();                          /* this processor's interrupt controller */
+    HalInitializeProcessor();                           /* this processor's interrupt controller */
     prcb->ApicId = HalGetApicId();
     KiInitializeDpcData(prcb);       /* this processor's DPC queue */
     KiInitializeSchedulerData(prcb); /* ...and its ready queues */
     KiInitializeTimers();            /* the timer list */
     PsInitSystem();                  /* this code becomes the System thread; an idle thread */
     KiMarkProcessorActive(prcb);
-    HalInitializeIoApics(); /* device interrupts; the legacy PIC masked */
-    KiInitializeClock();     /* the periodic CLOCK_LEVEL interrupt, system time */
+    HalInitializeIoApics();    /* device interrupts; the legacy PIC masked */
+    KiInitializeClock();       /* the periodic CLOCK_LEVEL interrupt, system time */
     KiInitializeDpcWatchdog(); /* a DPC's allotment in ticks, now that a tick has a length */
-    _enable();               /* IRQL (CR8) alone decides what is masked from now on */
-    KiStartProcessors();     /* every other processor ACPI lists */
-    HalStartSerialInput();   /* console input by interrupt */
-    MmInitializePageable();  /* pageable sections; kelab.verifier=irql */
-    IoInitSystem();          /* the I/O manager; each built-in driver's DriverEntry */
+    _enable();                 /* IRQL (CR8) alone decides what is masked from now on */
+    KiStartProcessors();       /* every other processor ACPI lists */
+    HalStartSerialInput();     /* console input by interrupt */
+    MmInitializePageable();    /* pageable sections; kelab.verifier=irql */
+    IoInitSystem();            /* the I/O manager; each built-in driver's DriverEntry */
     KiPrintBanner();
     KiBootModeRoutines[KiBootMode](); /* never returns */
 }

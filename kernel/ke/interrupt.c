@@ -46,8 +46,8 @@ static VOID KiDeviceInterrupt(ULONG Vector)
 {
     BOOLEAN claimed = FALSE;
     KeAcquireSpinLockAtDpcLevel(&KiInterruptChainLock[Vector]);
-    for (PLIST_ENTRY e = KiInterruptChain[Vector].Flink;
-         e != &KiInterruptChain[Vector] && !claimed; e = e->Flink) {
+    for (PLIST_ENTRY e = KiInterruptChain[Vector].Flink; e != &KiInterruptChain[Vector] && !claimed;
+         e = e->Flink) {
         PKINTERRUPT interrupt = CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry);
         KIRQL oldIrql = KeAcquireInterruptSpinLock(interrupt);
         claimed = interrupt->ServiceRoutine(interrupt, interrupt->ServiceContext);
@@ -109,9 +109,13 @@ VOID KeInitializeInterrupt(PKINTERRUPT Interrupt, PKSERVICE_ROUTINE ServiceRouti
                            KIRQL SynchronizeIrql, KINTERRUPT_MODE InterruptMode,
                            BOOLEAN ShareVector)
 {
-    *Interrupt = (KINTERRUPT){.ServiceRoutine = ServiceRoutine, .ServiceContext = ServiceContext,
-                              .Vector = Vector, .Irql = Irql, .SynchronizeIrql = SynchronizeIrql,
-                              .Mode = InterruptMode, .ShareVector = ShareVector};
+    *Interrupt = (KINTERRUPT){.ServiceRoutine = ServiceRoutine,
+                              .ServiceContext = ServiceContext,
+                              .Vector = Vector,
+                              .Irql = Irql,
+                              .SynchronizeIrql = SynchronizeIrql,
+                              .Mode = InterruptMode,
+                              .ShareVector = ShareVector};
     KeInitializeSpinLock(&Interrupt->SpinLock);
     Interrupt->ActualLock = SpinLock ? SpinLock : &Interrupt->SpinLock;
 }
@@ -193,11 +197,16 @@ BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE Sync
 static PCSTR KiVectorName(ULONG Vector)
 {
     switch (Vector) {
-    case APC_VECTOR: return "APC software interrupt";
-    case DISPATCH_VECTOR: return "DISPATCH software interrupt (DPCs)";
-    case CLOCK_VECTOR: return "clock";
-    case IPI_VECTOR: return "inter-processor interrupt";
-    case SPURIOUS_VECTOR: return "spurious";
+    case APC_VECTOR:
+        return "APC software interrupt";
+    case DISPATCH_VECTOR:
+        return "DISPATCH software interrupt (DPCs)";
+    case CLOCK_VECTOR:
+        return "clock";
+    case IPI_VECTOR:
+        return "inter-processor interrupt";
+    case SPURIOUS_VECTOR:
+        return "spurious";
     }
     return IsListEmpty(&KiInterruptChain[Vector]) ? "device (not connected)" : "device";
 }

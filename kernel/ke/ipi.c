@@ -21,13 +21,13 @@ typedef ULONG_PTR (*PKIPI_WORKER)(ULONG_PTR Context);
 typedef struct _KI_IPI_PACKET {
     PKIPI_WORKER Worker;
     ULONG_PTR Context;
-    volatile LONG Remaining;   /* targets that have not finished */
-    volatile LONG Arrived;     /* for the barrier */
-    LONG Participants;         /* 0: no barrier */
+    volatile LONG Remaining; /* targets that have not finished */
+    volatile LONG Arrived;   /* for the barrier */
+    LONG Participants;       /* 0: no barrier */
 } KI_IPI_PACKET;
 
-static KSPIN_LOCK KiIpiLock;       /* one packet in flight */
-static KI_IPI_PACKET KiIpiPacket;  /* KiIpiLock (read by targets while it is held) */
+static KSPIN_LOCK KiIpiLock;      /* one packet in flight */
+static KI_IPI_PACKET KiIpiPacket; /* KiIpiLock (read by targets while it is held) */
 
 VOID KiInitializeIpi(VOID)
 {
@@ -57,20 +57,23 @@ VOID KiIpiInterrupt(VOID)
 
 /* Sends the packet to Targets (never the caller) and, if Self, runs it
    here too; waits until all have run it. Caller at DISPATCH_LEVEL or below. */
-static ULONG_PTR KiIpiDeliver(KAFFINITY Targets, BOOLEAN Self, BOOLEAN Barrier,
-                              PKIPI_WORKER Worker, ULONG_PTR Context)
+static ULONG_PTR KiIpiDeliver(KAFFINITY Targets, BOOLEAN Self, BOOLEAN Barrier, PKIPI_WORKER Worker,
+                              ULONG_PTR Context)
 {
     KIRQL oldIrql;
     KeAcquireSpinLock(&KiIpiLock, &oldIrql);
     ULONG self = KeGetCurrentProcessorNumber();
     Targets &= KeActiveProcessors & ~((KAFFINITY)1 << self);
     LONG count = (LONG)RtlNumberOfSetBitsUlongPtr(Targets) + (Self ? 1 : 0);
-    KiIpiPacket = (KI_IPI_PACKET){.Worker = Worker, .Context = Context, .Remaining = count,
+    KiIpiPacket = (KI_IPI_PACKET){.Worker = Worker,
+                                  .Context = Context,
+                                  .Remaining = count,
                                   .Participants = Barrier ? count : 0};
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         if (!(Targets & ((KAFFINITY)1 << p)))
             continue;
-        __atomic_or_fetch(&KiProcessorBlock[p]->IpiRequests, KI_IPI_REQUEST_PACKET, __ATOMIC_RELEASE);
+        __atomic_or_fetch(&KiProcessorBlock[p]->IpiRequests, KI_IPI_REQUEST_PACKET,
+                          __ATOMIC_RELEASE);
         HalRequestIpi(KiProcessorBlock[p]->ApicId, IPI_VECTOR);
     }
     ULONG_PTR result = 0;

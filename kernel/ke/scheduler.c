@@ -178,7 +178,8 @@ static VOID KiSetStandby(PKPRCB Prcb, PKTHREAD Thread)
 /* An idle processor Thread may run on, its last processor first. */
 static PKPRCB KiFindIdleProcessor(PKTHREAD Thread, KAFFINITY Allowed)
 {
-    if ((Allowed & KiBit(Thread->NextProcessor)) && KiIsIdle(KiProcessorBlock[Thread->NextProcessor]))
+    if ((Allowed & KiBit(Thread->NextProcessor)) &&
+        KiIsIdle(KiProcessorBlock[Thread->NextProcessor]))
         return KiProcessorBlock[Thread->NextProcessor];
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         if ((Allowed & KiBit(p)) && KiIsIdle(KiProcessorBlock[p]))
@@ -213,7 +214,7 @@ VOID KiReadyThread(PKTHREAD Thread)
         return;
     }
     ULONG home = (allowed & KiBit(Thread->NextProcessor)) ? Thread->NextProcessor
-                                                           : (ULONG)__builtin_ctzll(allowed);
+                                                          : (ULONG)__builtin_ctzll(allowed);
     KiInsertReadyQueue(KiProcessorBlock[home], Thread, FALSE);
 }
 
@@ -399,7 +400,8 @@ LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
         base = base < 1 ? 1 : base > LOW_REALTIME_PRIORITY - 1 ? LOW_REALTIME_PRIORITY - 1 : base;
     else
         base = base < LOW_REALTIME_PRIORITY ? LOW_REALTIME_PRIORITY
-                                            : base > HIGH_PRIORITY ? HIGH_PRIORITY : base;
+               : base > HIGH_PRIORITY       ? HIGH_PRIORITY
+                                            : base;
     Thread->BasePriority = (SCHAR)base;
     Thread->PriorityDecrement = 0;
     KiSetPriorityLocked(Thread, base);

@@ -15,7 +15,7 @@
 #include "kd.h"
 #include "ps.h"
 
-#define KI_TRAMPOLINE_BASE 0x8000
+#define KI_TRAMPOLINE_BASE     0x8000
 #define KI_AP_START_TIMEOUT_US 2000000
 #define KI_AP_RESEND_US        100000 /* generous: emulated processors start slowly */
 
@@ -106,10 +106,10 @@ static BOOLEAN KiStartProcessor(ULONG Number, ULONG ApicId)
         DbgPrint("KeLab: no memory to start processor %u\n", Number);
         return FALSE;
     }
-    KI_TRAMPOLINE_DATA *data = (KI_TRAMPOLINE_DATA *)((PUCHAR)KiTrampolinePage() +
-                                                      (KiTrampolineData - KiTrampolineStart));
-    *data = (KI_TRAMPOLINE_DATA){.Cr3 = __readcr3(), .Pcr = pcr, .StackTop = stack,
-                                 .Entry = KiSystemStartupAp};
+    KI_TRAMPOLINE_DATA *data =
+        (KI_TRAMPOLINE_DATA *)((PUCHAR)KiTrampolinePage() + (KiTrampolineData - KiTrampolineStart));
+    *data = (KI_TRAMPOLINE_DATA){
+        .Cr3 = __readcr3(), .Pcr = pcr, .StackTop = stack, .Entry = KiSystemStartupAp};
     KiApStarted = FALSE;
     /* INIT, then a start-up IPI; a second one only if the first was lost
        (the MP specification sends two blindly). */

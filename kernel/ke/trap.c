@@ -22,12 +22,9 @@
 /* For each exception vector: the NT status it is raised as, or 0 when
    Windows treats it as an unexpected trap. */
 static const NTSTATUS KiExceptionStatus[FIRST_INTERRUPT] = {
-    [0] = STATUS_INTEGER_DIVIDE_BY_ZERO,
-    [3] = STATUS_BREAKPOINT,
-    [4] = STATUS_INTEGER_OVERFLOW,
-    [6] = STATUS_ILLEGAL_INSTRUCTION,
-    [13] = STATUS_ACCESS_VIOLATION,
-    [17] = STATUS_DATATYPE_MISALIGNMENT,
+    [0] = STATUS_INTEGER_DIVIDE_BY_ZERO, [3] = STATUS_BREAKPOINT,
+    [4] = STATUS_INTEGER_OVERFLOW,       [6] = STATUS_ILLEGAL_INSTRUCTION,
+    [13] = STATUS_ACCESS_VIOLATION,      [17] = STATUS_DATATYPE_MISALIGNMENT,
 };
 
 static VOID KiUnhandledException(PKTRAP_FRAME TrapFrame)

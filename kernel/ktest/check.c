@@ -10,12 +10,18 @@ static const char *const KtOpText[] = {"==", "!=", "<", "<=", ">", ">="};
 static BOOLEAN KtCompare(KT_OP Op, LONG64 Left, LONG64 Right)
 {
     switch (Op) {
-    case KtEq: return Left == Right;
-    case KtNe: return Left != Right;
-    case KtLt: return Left < Right;
-    case KtLe: return Left <= Right;
-    case KtGt: return Left > Right;
-    case KtGe: return Left >= Right;
+    case KtEq:
+        return Left == Right;
+    case KtNe:
+        return Left != Right;
+    case KtLt:
+        return Left < Right;
+    case KtLe:
+        return Left <= Right;
+    case KtGt:
+        return Left > Right;
+    case KtGe:
+        return Left >= Right;
     }
     return FALSE;
 }
@@ -33,7 +39,8 @@ BOOLEAN KtCheck(KT_OP Op, LONG64 Left, LONG64 Right, PCSTR LeftText, PCSTR Right
         return TRUE;
     KtFailureHeader(File, Line);
     DbgPrint("    #   expected %s %s %s, but\n", LeftText, KtOpText[Op], RightText);
-    DbgPrint("    #     %s == %lld (0x%llx)\n", LeftText, (long long)Left, (unsigned long long)Left);
+    DbgPrint("    #     %s == %lld (0x%llx)\n", LeftText, (long long)Left,
+             (unsigned long long)Left);
     DbgPrint("    #     %s == %lld (0x%llx)\n", RightText, (long long)Right,
              (unsigned long long)Right);
     return FALSE;

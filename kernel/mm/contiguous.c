@@ -26,7 +26,7 @@ typedef struct _MI_CONTIGUOUS_ALLOCATION {
     MEMORY_CACHING_TYPE CacheType;
 } MI_CONTIGUOUS_ALLOCATION;
 
-static KSPIN_LOCK MiContiguousLock; /* a zeroed KSPIN_LOCK is a free one */
+static KSPIN_LOCK MiContiguousLock;         /* a zeroed KSPIN_LOCK is a free one */
 static LIST_ENTRY MiContiguousAllocations = /* MiContiguousLock: every allocation */
     {&MiContiguousAllocations, &MiContiguousAllocations};
 

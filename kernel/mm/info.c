@@ -9,10 +9,14 @@
 static PCSTR MiRegionTypeName(ULONG Type)
 {
     switch (Type) {
-    case Mb2MemoryUsable: return "usable";
-    case Mb2MemoryAcpiReclaimable: return "ACPI tables";
-    case Mb2MemoryAcpiNvs: return "ACPI NVS";
-    case Mb2MemoryBad: return "bad";
+    case Mb2MemoryUsable:
+        return "usable";
+    case Mb2MemoryAcpiReclaimable:
+        return "ACPI tables";
+    case Mb2MemoryAcpiNvs:
+        return "ACPI NVS";
+    case Mb2MemoryBad:
+        return "bad";
     }
     return "reserved";
 }
@@ -30,8 +34,7 @@ VOID MmPrintMemoryMap(VOID)
 
 VOID MmQueryMemoryStatistics(MM_MEMORY_STATISTICS *Statistics)
 {
-    MiQueryPhysicalMemory(&Statistics->TotalPages, &Statistics->FreePages,
-                          &Statistics->HighestPfn);
+    MiQueryPhysicalMemory(&Statistics->TotalPages, &Statistics->FreePages, &Statistics->HighestPfn);
     Statistics->FreeSystemPages = MiQueryFreeSystemPages();
 }
 
@@ -55,8 +58,8 @@ static VOID MiShellMem(ULONG Argc, PCSTR Argv[])
     DbgPrint("Physical pages: %llu usable, %llu free, %llu in use (highest page 0x%llx)\n",
              (unsigned long long)s.TotalPages, (unsigned long long)s.FreePages,
              (unsigned long long)(s.TotalPages - s.FreePages), (unsigned long long)s.HighestPfn);
-    DbgPrint("System space: %u of %u pages free at %p\n", s.FreeSystemPages,
-             MM_SYSTEM_SPACE_PAGES, (PVOID)MM_SYSTEM_SPACE_BASE);
+    DbgPrint("System space: %u of %u pages free at %p\n", s.FreeSystemPages, MM_SYSTEM_SPACE_PAGES,
+             (PVOID)MM_SYSTEM_SPACE_BASE);
     DbgPrint("Direct map at %p, kernel image at %p\n", (PVOID)MM_DIRECT_MAP_BASE,
              (PVOID)MM_KERNEL_BASE);
 }

@@ -6,6 +6,6 @@
 VOID MmInitSystem(const MB2_INFO *Boot)
 {
     MiInitializePhysicalMemory(Boot); /* a page allocator over the memory map */
-    MiInitializePaging(Boot);          /* real page tables: direct map, protected image */
-    MiInitializeSystemSpace();         /* address space for stacks and large pool */
+    MiInitializePaging(Boot);         /* real page tables: direct map, protected image */
+    MiInitializeSystemSpace();        /* address space for stacks and large pool */
 }

@@ -32,7 +32,7 @@ typedef struct _MI_PAGEABLE_PAGE {
 } MI_PAGEABLE_PAGE;
 
 static MI_PAGEABLE_PAGE MiPageablePages[MI_MAX_PAGEABLE_PAGES]; /* set once at boot */
-static ULONG MiPageablePageCount;                                /* set once at boot */
+static ULONG MiPageablePageCount;                               /* set once at boot */
 /* No lock (see MiSetPageableEntries): any processor pages the sections
    out or in, each entry is one atomic store, and a page found out is
    simply faulted in again; this says which happened last. */

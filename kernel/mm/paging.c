@@ -13,15 +13,15 @@
 #include "mi.h"
 #include "ke.h"
 
-#define PTE_PRESENT  0x001ull
-#define PTE_WRITE    0x002ull
-#define PTE_PWT      0x008ull
-#define PTE_PCD      0x010ull
-#define PTE_LARGE    0x080ull
-#define PTE_GLOBAL   0x100ull
-#define PTE_NX       (1ull << 63)
-#define PTE_FRAME    0x000FFFFFFFFFF000ull
-#define LARGE_PAGE   (2ull << 20)
+#define PTE_PRESENT 0x001ull
+#define PTE_WRITE   0x002ull
+#define PTE_PWT     0x008ull
+#define PTE_PCD     0x010ull
+#define PTE_LARGE   0x080ull
+#define PTE_GLOBAL  0x100ull
+#define PTE_NX      (1ull << 63)
+#define PTE_FRAME   0x000FFFFFFFFFF000ull
+#define LARGE_PAGE  (2ull << 20)
 
 extern UCHAR __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern UCHAR __data_start[], __data_end[];

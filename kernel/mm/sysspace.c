@@ -12,8 +12,8 @@
 
 static KSPIN_LOCK MiSystemSpaceLock;
 static ULONG MiSystemSpaceBits[MM_SYSTEM_SPACE_PAGES / 32]; /* MiSystemSpaceLock */
-static RTL_BITMAP MiSystemSpaceMap;                          /* MiSystemSpaceLock */
-static ULONG MiSystemSpaceHint;                              /* MiSystemSpaceLock */
+static RTL_BITMAP MiSystemSpaceMap;                         /* MiSystemSpaceLock */
+static ULONG MiSystemSpaceHint;                             /* MiSystemSpaceLock */
 
 VOID MiInitializeSystemSpace(VOID)
 {

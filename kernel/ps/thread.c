@@ -40,8 +40,8 @@ static NTSTATUS PspAllocateThread(PCSTR Name, PETHREAD *Thread, PVOID *StackTop)
         MmDeleteKernelStack(*StackTop);
         return status;
     }
-    thread->Cid.UniqueThread = (HANDLE)(ULONG_PTR)__atomic_fetch_add(&PspNextThreadId, 4,
-                                                                    __ATOMIC_RELAXED);
+    thread->Cid.UniqueThread =
+        (HANDLE)(ULONG_PTR)__atomic_fetch_add(&PspNextThreadId, 4, __ATOMIC_RELAXED);
     *Thread = thread;
     return STATUS_SUCCESS;
 }
@@ -60,8 +60,8 @@ PAGEABLE_CODE NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredA
     if (!NT_SUCCESS(status))
         return status;
     KeInitializeThread(&thread->Tcb, stack, StartRoutine, StartContext, "system thread");
-    status = ObInsertObject(thread, DesiredAccess ? DesiredAccess : THREAD_ALL_ACCESS,
-                            ThreadHandle);
+    status =
+        ObInsertObject(thread, DesiredAccess ? DesiredAccess : THREAD_ALL_ACCESS, ThreadHandle);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(thread);
         return status;
@@ -96,10 +96,9 @@ VOID PsCreateIdleThread(PKPRCB Prcb, BOOLEAN AdoptCurrentContext)
 {
     PETHREAD thread;
     PVOID stack = NULL;
-    NTSTATUS status =
-        AdoptCurrentContext
-            ? ObCreateObject(&PspThreadType, sizeof(ETHREAD), "idle", (PVOID *)&thread)
-            : PspAllocateThread("idle", &thread, &stack);
+    NTSTATUS status = AdoptCurrentContext ? ObCreateObject(&PspThreadType, sizeof(ETHREAD), "idle",
+                                                           (PVOID *)&thread)
+                                          : PspAllocateThread("idle", &thread, &stack);
     if (!NT_SUCCESS(status))
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 8, Prcb->Number, 0, 0);
     KeInitializeIdleThread(&thread->Tcb, Prcb, stack);
@@ -110,8 +109,8 @@ VOID PsInitSystem(VOID)
     PETHREAD thread;
     if (!NT_SUCCESS(ObCreateObject(&PspThreadType, sizeof(ETHREAD), "System", (PVOID *)&thread)))
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 8, 0, 0, 0);
-    thread->Cid.UniqueThread = (HANDLE)(ULONG_PTR)__atomic_fetch_add(&PspNextThreadId, 4,
-                                                                    __ATOMIC_RELAXED);
+    thread->Cid.UniqueThread =
+        (HANDLE)(ULONG_PTR)__atomic_fetch_add(&PspNextThreadId, 4, __ATOMIC_RELAXED);
     KeAdoptCurrentContext(&thread->Tcb, KeGetCurrentPrcb()->InitialStack, "System");
     PsCreateIdleThread(KeGetCurrentPrcb(), FALSE);
 }

@@ -9,7 +9,7 @@ typedef struct _DPC_RECORD {
     volatile LONG Runs;
     volatile KIRQL Irql;
     volatile ULONG Processor;
-    volatile LONG *Order;  /* optional: append our tag here */
+    volatile LONG *Order; /* optional: append our tag here */
     volatile LONG *Next;
     LONG Tag;
 } DPC_RECORD;

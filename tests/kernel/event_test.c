@@ -16,7 +16,7 @@ KTEST(event, set_reset_clear_read_return_values)
     KT_EXPECT_EQ(KeSetEvent(&e, IO_NO_INCREMENT, FALSE), 0); /* was not signaled */
     KT_EXPECT_EQ(KeReadStateEvent(&e), 1);
     KT_EXPECT_NE(KeSetEvent(&e, IO_NO_INCREMENT, FALSE), 0); /* was signaled */
-    KT_EXPECT_NE(KeResetEvent(&e), 0);                        /* returns the old state */
+    KT_EXPECT_NE(KeResetEvent(&e), 0);                       /* returns the old state */
     KT_EXPECT_EQ(KeReadStateEvent(&e), 0);
     KT_EXPECT_EQ(KeResetEvent(&e), 0);
     KeSetEvent(&e, IO_NO_INCREMENT, FALSE);

@@ -73,15 +73,15 @@ KTEST(interrupt, connect_rejects_bad_parameters)
 {
     PKINTERRUPT interrupt;
     /* IRQL must match the vector, the synchronize IRQL must be at least it. */
-    KT_EXPECT_EQ(IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0x50, 4, 5, Latched, FALSE,
-                                    1, FALSE),
-                 STATUS_INVALID_PARAMETER);
-    KT_EXPECT_EQ(IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0x50, 5, 4, Latched, FALSE,
-                                    1, FALSE),
-                 STATUS_INVALID_PARAMETER);
-    KT_EXPECT_EQ(IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0xD1, 13, 13, Latched, FALSE,
-                                    1, FALSE),
-                 STATUS_INVALID_PARAMETER); /* the clock's vector is not a device's */
+    KT_EXPECT_EQ(
+        IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0x50, 4, 5, Latched, FALSE, 1, FALSE),
+        STATUS_INVALID_PARAMETER);
+    KT_EXPECT_EQ(
+        IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0x50, 5, 4, Latched, FALSE, 1, FALSE),
+        STATUS_INVALID_PARAMETER);
+    KT_EXPECT_EQ(
+        IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0xD1, 13, 13, Latched, FALSE, 1, FALSE),
+        STATUS_INVALID_PARAMETER); /* the clock's vector is not a device's */
 }
 
 KTEST(interrupt, connect_fills_the_object_and_a_taken_vector_is_refused)

@@ -49,9 +49,9 @@ KTEST(mm, kernel_sections_have_their_protection)
     KT_ASSERT_TRUE(MmQueryProtection(__text_start, &text));
     KT_ASSERT_TRUE(MmQueryProtection(__rodata_start, &rodata));
     KT_ASSERT_TRUE(MmQueryProtection(__data_start, &data));
-    KT_EXPECT_EQ(text, MM_EXECUTE);  /* read + execute */
+    KT_EXPECT_EQ(text, MM_EXECUTE);    /* read + execute */
     KT_EXPECT_EQ(rodata, MM_READONLY); /* read only */
-    KT_EXPECT_EQ(data, MM_WRITE);    /* read + write */
+    KT_EXPECT_EQ(data, MM_WRITE);      /* read + write */
 }
 
 KTEST(mm, nothing_is_mapped_in_the_user_half)
@@ -125,19 +125,20 @@ static __attribute__((noinline)) volatile ULONG *MmTestAddress(ULONG_PTR Address
     return (volatile ULONG *)Address;
 }
 
-KTEST_DEATH(mm, null_read, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION, KT_ANY,
-            0, 0)
+KTEST_DEATH(mm, null_read, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION, KT_ANY, 0,
+            0)
 {
     (void)*MmTestAddress(0);
 }
 
-KTEST_DEATH(mm, null_write, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION, KT_ANY,
-            1, 0x10)
+KTEST_DEATH(mm, null_write, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION, KT_ANY, 1,
+            0x10)
 {
     *MmTestAddress(0x10) = 1;
 }
 
-#define UNMAPPED_SYSTEM_ADDRESS (MM_SYSTEM_SPACE_BASE + ((ULONG64)MM_SYSTEM_SPACE_PAGES - 1) * PAGE_SIZE)
+#define UNMAPPED_SYSTEM_ADDRESS                                                                    \
+    (MM_SYSTEM_SPACE_BASE + ((ULONG64)MM_SYSTEM_SPACE_PAGES - 1) * PAGE_SIZE)
 
 KTEST_DEATH(mm, read_of_unmapped_kernel_memory, PAGE_FAULT_IN_NONPAGED_AREA,
             UNMAPPED_SYSTEM_ADDRESS, 0, KT_ANY, 0)
@@ -178,7 +179,7 @@ KTEST_DEATH(mm, execute_data, ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY, (ULONG_PTR)
 static __attribute__((noinline)) ULONG MmTestRecurse(volatile ULONG *Depth)
 {
     volatile UCHAR frame[1024];
-    frame[0] = (UCHAR)++*Depth;
+    frame[0] = (UCHAR)++ * Depth;
     if (*Depth < 1000000)
         return MmTestRecurse(Depth) + frame[0];
     return 0;

@@ -33,7 +33,7 @@ KTEST(smp, every_listed_processor_started)
         KT_EXPECT_EQ(report.Number, p);
         KT_EXPECT_EQ(report.ApicId, HalPlatform.ApicIds[p]);
         KT_EXPECT_EQ(report.HalApicId, HalPlatform.ApicIds[p]); /* its own APIC says so too */
-        KT_EXPECT_GT(report.TickCount, 0);                       /* its clock runs */
+        KT_EXPECT_GT(report.TickCount, 0);                      /* its clock runs */
     }
 }
 
@@ -142,8 +142,7 @@ static ULONG_PTR FifoWorker(ULONG_PTR Context)
     KLOCK_QUEUE_HANDLE handle;
     Handles[me] = &handle;
     if (me != 0) /* wait for our turn to join the queue */
-        while (Handles[me - 1] == NULL ||
-               StressLock.Lock != (ULONG_PTR)&Handles[me - 1]->LockQueue)
+        while (Handles[me - 1] == NULL || StressLock.Lock != (ULONG_PTR)&Handles[me - 1]->LockQueue)
             YieldProcessor();
     KeAcquireInStackQueuedSpinLockAtDpcLevel(&StressLock, &handle);
     if (me == 0) /* hold it until everyone is queued behind us */

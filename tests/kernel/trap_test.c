@@ -20,8 +20,8 @@ KTEST_DEATH(trap, manual_bugcheck, MANUALLY_INITIATED_CRASH, 1, 2, 3, 4)
     KeBugCheckEx(MANUALLY_INITIATED_CRASH, 1, 2, 3, 4);
 }
 
-KTEST_DEATH(trap, divide_by_zero, KMODE_EXCEPTION_NOT_HANDLED,
-            (ULONG)STATUS_INTEGER_DIVIDE_BY_ZERO, KT_ANY, 0, 0)
+KTEST_DEATH(trap, divide_by_zero, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_INTEGER_DIVIDE_BY_ZERO,
+            KT_ANY, 0, 0)
 {
     volatile ULONG zero = 0;
     volatile ULONG x = 10 / zero;
@@ -47,8 +47,8 @@ KTEST_DEATH(trap, general_protection, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS
     (void)*(volatile ULONG *)0x8000000000000000ull;
 }
 
-KTEST_DEATH(trap, failed_assertion, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_BREAKPOINT, KT_ANY, 0,
-            0)
+KTEST_DEATH(trap, failed_assertion, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_BREAKPOINT, KT_ANY,
+            0, 0)
 {
     volatile int x = 1;
     ASSERT(x == 2);
