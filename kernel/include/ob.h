@@ -1,5 +1,6 @@
 /*
- * ob.h: the object manager's interface for the rest of the kernel.
+ * ob.h: the object manager's door for the rest of the kernel. What only
+ * the object manager uses is in kernel/ob/obp.h.
  *
  * Every kernel object (a thread, a driver, a device...) is a pool block
  * with an OBJECT_HEADER in front of the body the caller sees. The header
@@ -44,6 +45,5 @@ POBJECT_TYPE ObGetObjectType(PVOID Object);
 /* Kernel handles open now (the test kit's leak check, `objects`). */
 ULONG ObQueryHandleCount(VOID);
 VOID ObInitSystem(VOID);
-VOID ObpInitializeHandleTable(VOID);
 
 #endif

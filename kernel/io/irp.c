@@ -13,7 +13,7 @@
  * In front of every IRP the I/O manager keeps a list entry (IOP_IRP_HEADER)
  * so that the `irps` command can show every IRP that is outstanding.
  */
-#include "io.h"
+#include "iop.h"
 #include "ps.h"
 #include "ob.h"
 
@@ -60,6 +60,17 @@ VOID IopFreeIrp(PIRP Irp)
     KeReleaseSpinLock(&IopIrpListLock, oldIrql);
     Irp->Type = 0; /* a second IoCompleteRequest or IoFreeIrp will not mistake it for an IRP */
     ExFreePoolWithTag(header, IOP_TAG_IRP);
+}
+
+ULONG IoQueryIrpCount(VOID)
+{
+    ULONG count = 0;
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&IopIrpListLock, &oldIrql);
+    for (PLIST_ENTRY e = IopIrpList.Flink; e != &IopIrpList; e = e->Flink)
+        count++;
+    KeReleaseSpinLock(&IopIrpListLock, oldIrql);
+    return count;
 }
 
 /* A thread's IRP (IoBuildAsynchronousFsdRequest) holds a reference to its

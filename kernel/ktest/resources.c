@@ -21,22 +21,10 @@ BOOLEAN KtGetOptionNumber(PCSTR Key, ULONG64 *Value)
     return FALSE;
 }
 
-/* Outstanding allocations with the I/O manager's IRP tag: IRPs that exist. */
-static ULONG64 KtCountIrps(VOID)
-{
-    static EX_POOL_TAG_USAGE tags[EX_POOL_MAX_TAGS]; /* tests run one at a time */
-    ULONG n = ExQueryPoolTags(tags, EX_POOL_MAX_TAGS);
-    for (ULONG i = 0; i < n; i++) {
-        if (tags[i].Tag == IOP_TAG_IRP)
-            return tags[i].Allocations - tags[i].Frees;
-    }
-    return 0;
-}
-
 VOID KtQueryResources(KT_RESOURCES *Resources)
 {
     ExQueryPoolUsage(&Resources->PoolBytes, &Resources->PoolAllocations);
-    Resources->Irps = KtCountIrps();
+    Resources->Irps = IoQueryIrpCount();
     Resources->Threads = (*PsThreadType)->ObjectCount;
     Resources->Handles = ObQueryHandleCount();
 }

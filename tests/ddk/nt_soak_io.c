@@ -11,7 +11,7 @@
  * came back each way.
  */
 #include "nt_soak.h"
-#include "../drivers/timerdev/timerdev.h"
+#include "ntddtimer.h"
 
 #define SOAK_IO_THREADS 2
 #define SOAK_IO_BATCH   4
