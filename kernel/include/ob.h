@@ -19,7 +19,9 @@ typedef struct _OBJECT_TYPE {
     /* Called once, when the last reference is dropped, before the memory
        is freed (at IRQL <= DISPATCH_LEVEL). May be NULL. */
     VOID (*DeleteProcedure)(PVOID Object);
-    volatile LONG ObjectCount; /* objects of this type alive */
+    GENERIC_MAPPING GenericMapping; /* what the generic rights mean for it */
+    ACCESS_MASK ValidAccessMask;    /* every right a handle to it can have */
+    volatile LONG ObjectCount;      /* objects of this type alive */
 } OBJECT_TYPE;
 
 typedef struct _OBJECT_HEADER {

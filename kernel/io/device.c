@@ -29,7 +29,15 @@ static VOID IopDeleteDeviceObject(PVOID Object)
     ObDereferenceObject(((PDEVICE_OBJECT)Object)->DriverObject);
 }
 
-static OBJECT_TYPE IopDeviceObjectType = {"Device", 'iveD', IopDeleteDeviceObject, 0};
+static OBJECT_TYPE IopDeviceObjectType = {
+    .Name = "Device",
+    .PoolTag = 'iveD',
+    .DeleteProcedure = IopDeleteDeviceObject,
+    .GenericMapping = IOP_FILE_MAPPING,
+    .ValidAccessMask = FILE_ALL_ACCESS,
+};
+static POBJECT_TYPE IopDeviceObjectTypePointer = &IopDeviceObjectType;
+POBJECT_TYPE *IoDeviceObjectType = &IopDeviceObjectTypePointer;
 
 #define IOP_EXTENSION_OFFSET                                                                       \
     ALIGN_UP_BY(sizeof(DEVICE_OBJECT) + sizeof(EXTENDED_DEVOBJ_EXTENSION), 16)

@@ -18,7 +18,14 @@
 
 LIST_ENTRY IopDriverList = {&IopDriverList, &IopDriverList};
 
-static OBJECT_TYPE IopDriverObjectType = {"Driver", 'virD', NULL, 0};
+static OBJECT_TYPE IopDriverObjectType = {
+    .Name = "Driver",
+    .PoolTag = 'virD',
+    .GenericMapping = IOP_FILE_MAPPING,
+    .ValidAccessMask = FILE_ALL_ACCESS,
+};
+static POBJECT_TYPE IopDriverObjectTypePointer = &IopDriverObjectType;
+POBJECT_TYPE *IoDriverObjectType = &IopDriverObjectTypePointer;
 
 /* What every MajorFunction entry starts as: a request the driver does not
    handle fails at once. */

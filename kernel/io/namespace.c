@@ -66,7 +66,20 @@ static VOID IopDeleteFileObject(PVOID Object)
     ObDereferenceObject(device);
 }
 
-static OBJECT_TYPE IopFileObjectType = {"File", 'eliF', IopDeleteFileObject, 0};
+static OBJECT_TYPE IopFileObjectType = {
+    .Name = "File",
+    .PoolTag = 'eliF',
+    .DeleteProcedure = IopDeleteFileObject,
+    .GenericMapping = IOP_FILE_MAPPING,
+    .ValidAccessMask = FILE_ALL_ACCESS,
+};
+static POBJECT_TYPE IopFileObjectTypePointer = &IopFileObjectType;
+POBJECT_TYPE *IoFileObjectType = &IopFileObjectTypePointer;
+
+PGENERIC_MAPPING IoGetFileObjectGenericMapping(VOID)
+{
+    return &IopFileObjectType.GenericMapping;
+}
 
 /* Opens Device (whose reference passes to the file object). */
 static NTSTATUS IopOpenDevice(PDEVICE_OBJECT Device, PFILE_OBJECT *FileObject)

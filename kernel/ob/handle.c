@@ -104,30 +104,64 @@ NTSTATUS ObInsertObject(PVOID Object, ACCESS_MASK Access, PHANDLE Handle)
     }
 }
 
+NTSTATUS ObOpenObjectByPointer(PVOID Object, ULONG HandleAttributes,
+                               PACCESS_STATE PassedAccessState, ACCESS_MASK DesiredAccess,
+                               POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode, PHANDLE Handle)
+{
+    UNREFERENCED_PARAMETER(HandleAttributes);
+    UNREFERENCED_PARAMETER(PassedAccessState);
+    UNREFERENCED_PARAMETER(AccessMode); /* no security descriptors: nothing to check */
+    if (ObjectType != NULL && ObGetObjectType(Object) != ObjectType)
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    return ObInsertObject(Object, DesiredAccess, Handle);
+}
+
+/* Whether a handle with Granted access to Object may be referenced as
+   the caller asks. */
+static NTSTATUS ObpCheckReference(PVOID Object, ACCESS_MASK Granted, ACCESS_MASK DesiredAccess,
+                                  POBJECT_TYPE ObjectType)
+{
+    if (ObjectType != NULL && ObGetObjectType(Object) != ObjectType)
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    if ((Granted & DesiredAccess) != DesiredAccess)
+        return STATUS_ACCESS_DENIED;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
                                    POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
-                                   PVOID *Object, PVOID HandleInformation)
+                                   PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation)
 {
     UNREFERENCED_PARAMETER(AccessMode);
-    UNREFERENCED_PARAMETER(HandleInformation);
-    NTSTATUS status = STATUS_INVALID_HANDLE;
-    KIRQL oldIrql;
-    KeAcquireSpinLock(&ObpHandleLock, &oldIrql);
-    ULONG index = ObpHandleToIndex(Handle);
-    if (index < ObpHandleCapacity && ObpHandles[index].Object != NULL) {
-        PVOID object = ObpHandles[index].Object;
-        if (ObjectType != NULL && ObGetObjectType(object) != ObjectType) {
-            status = STATUS_OBJECT_TYPE_MISMATCH;
-        } else if ((ObpHandles[index].GrantedAccess & DesiredAccess) != DesiredAccess) {
-            status = STATUS_ACCESS_DENIED;
-        } else {
+    PVOID object = NULL;
+    ACCESS_MASK granted = 0;
+    NTSTATUS status;
+    if (Handle == NtCurrentThread()) { /* the caller's own thread, with every right */
+        object = KeGetCurrentThread(); /* its KTHREAD begins its ETHREAD */
+        granted = THREAD_ALL_ACCESS;
+        status = ObpCheckReference(object, granted, DesiredAccess, ObjectType);
+        if (status == STATUS_SUCCESS)
             ObReferenceObject(object);
-            *Object = object;
-            status = STATUS_SUCCESS;
+    } else {
+        KIRQL oldIrql;
+        KeAcquireSpinLock(&ObpHandleLock, &oldIrql);
+        ULONG index = ObpHandleToIndex(Handle);
+        status = STATUS_INVALID_HANDLE;
+        if (index < ObpHandleCapacity && ObpHandles[index].Object != NULL) {
+            object = ObpHandles[index].Object;
+            granted = ObpHandles[index].GrantedAccess;
+            status = ObpCheckReference(object, granted, DesiredAccess, ObjectType);
+            if (status == STATUS_SUCCESS) /* under the lock: the handle keeps it alive */
+                ObReferenceObject(object);
         }
+        KeReleaseSpinLock(&ObpHandleLock, oldIrql);
     }
-    KeReleaseSpinLock(&ObpHandleLock, oldIrql);
-    return status;
+    if (status != STATUS_SUCCESS)
+        return status;
+    *Object = object;
+    if (HandleInformation != NULL)
+        *HandleInformation = (OBJECT_HANDLE_INFORMATION){.GrantedAccess = granted};
+    return STATUS_SUCCESS;
 }
 
 NTSTATUS ZwClose(HANDLE Handle)

@@ -54,6 +54,18 @@ LONG_PTR ObReferenceObject(PVOID Object)
     return count;
 }
 
+/* No security descriptors: a reference by pointer checks only the type. */
+NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess,
+                                    POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode)
+{
+    UNREFERENCED_PARAMETER(DesiredAccess);
+    UNREFERENCED_PARAMETER(AccessMode);
+    if (ObjectType != NULL && ObGetObjectType(Object) != ObjectType)
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    ObReferenceObject(Object);
+    return STATUS_SUCCESS;
+}
+
 static VOID ObpDeleteObject(POBJECT_HEADER Header)
 {
     KIRQL oldIrql;

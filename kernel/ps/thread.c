@@ -20,7 +20,20 @@ static VOID PspDeleteThread(PVOID Object)
     MmDeleteKernelStack(thread->Tcb.StackBase);
 }
 
-static OBJECT_TYPE PspThreadType = {"Thread", 'erhT', PspDeleteThread, 0};
+/* NT's mapping for threads (Vista and later). */
+static OBJECT_TYPE PspThreadType = {
+    .Name = "Thread",
+    .PoolTag = 'erhT',
+    .DeleteProcedure = PspDeleteThread,
+    .GenericMapping = {STANDARD_RIGHTS_READ | THREAD_GET_CONTEXT | THREAD_QUERY_INFORMATION,
+                       STANDARD_RIGHTS_WRITE | THREAD_TERMINATE | THREAD_SUSPEND_RESUME |
+                           THREAD_ALERT | THREAD_SET_INFORMATION | THREAD_SET_CONTEXT |
+                           THREAD_SET_LIMITED_INFORMATION,
+                       STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION |
+                           THREAD_RESUME,
+                       THREAD_ALL_ACCESS},
+    .ValidAccessMask = THREAD_ALL_ACCESS,
+};
 static POBJECT_TYPE PspThreadTypePointer = &PspThreadType;
 POBJECT_TYPE *PsThreadType = &PspThreadTypePointer;
 static volatile LONG PspNextThreadId = 4;

@@ -36,7 +36,7 @@ KTEST(object, bad_handles_are_refused)
     HANDLE handle;
     KT_ASSERT_EQ(PsCreateSystemThread(&handle, SYNCHRONIZE, NULL, NULL, NULL, Nothing, NULL),
                  STATUS_SUCCESS);
-    static OBJECT_TYPE other = {"Other", 'rhtO', NULL, 0};
+    static OBJECT_TYPE other = {.Name = "Other", .PoolTag = 'rhtO'};
     KT_EXPECT_EQ(ObReferenceObjectByHandle(handle, SYNCHRONIZE, &other, KernelMode, &object, NULL),
                  STATUS_OBJECT_TYPE_MISMATCH);
     KT_EXPECT_EQ(

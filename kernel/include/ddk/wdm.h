@@ -273,14 +273,63 @@ VOID ExFreePool(PVOID P);
 /* ------------------------------------------------------------------ */
 
 typedef PVOID HANDLE, *PHANDLE;
-typedef ULONG ACCESS_MASK;
+typedef ULONG ACCESS_MASK, *PACCESS_MASK;
 typedef CCHAR KPROCESSOR_MODE;
 typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
 typedef struct _OBJECT_TYPE *POBJECT_TYPE;
+/* KeLab has no security descriptors, so no access state: always NULL. */
+typedef struct _ACCESS_STATE *PACCESS_STATE;
 
-#define THREAD_ALL_ACCESS 0x001FFFFF
-#define SYNCHRONIZE       0x00100000
-#define OBJ_KERNEL_HANDLE 0x00000200
+/* Access rights. A handle is granted rights to its object: the standard
+   ones every object has, and those specific to its type. A generic right
+   stands for what the object's type says it means (its GENERIC_MAPPING). */
+#define DELETE                   0x00010000
+#define READ_CONTROL             0x00020000
+#define WRITE_DAC                0x00040000
+#define WRITE_OWNER              0x00080000
+#define SYNCHRONIZE              0x00100000
+#define STANDARD_RIGHTS_REQUIRED 0x000F0000
+#define STANDARD_RIGHTS_READ     READ_CONTROL
+#define STANDARD_RIGHTS_WRITE    READ_CONTROL
+#define STANDARD_RIGHTS_EXECUTE  READ_CONTROL
+#define STANDARD_RIGHTS_ALL      0x001F0000
+#define SPECIFIC_RIGHTS_ALL      0x0000FFFF
+#define ACCESS_SYSTEM_SECURITY   0x01000000
+#define MAXIMUM_ALLOWED          0x02000000
+#define GENERIC_READ             0x80000000
+#define GENERIC_WRITE            0x40000000
+#define GENERIC_EXECUTE          0x20000000
+#define GENERIC_ALL              0x10000000
+
+typedef struct _GENERIC_MAPPING {
+    ACCESS_MASK GenericRead;
+    ACCESS_MASK GenericWrite;
+    ACCESS_MASK GenericExecute;
+    ACCESS_MASK GenericAll;
+} GENERIC_MAPPING, *PGENERIC_MAPPING;
+
+/* Replaces the generic rights in *AccessMask by what Mapping says they mean. */
+VOID RtlMapGenericMask(PACCESS_MASK AccessMask, const GENERIC_MAPPING *GenericMapping);
+
+/* A thread's specific rights. */
+#define THREAD_TERMINATE                 0x0001
+#define THREAD_SUSPEND_RESUME            0x0002
+#define THREAD_ALERT                     0x0004
+#define THREAD_GET_CONTEXT               0x0008
+#define THREAD_SET_CONTEXT               0x0010
+#define THREAD_SET_INFORMATION           0x0020
+#define THREAD_QUERY_INFORMATION         0x0040
+#define THREAD_SET_THREAD_TOKEN          0x0080
+#define THREAD_IMPERSONATE               0x0100
+#define THREAD_DIRECT_IMPERSONATION      0x0200
+#define THREAD_SET_LIMITED_INFORMATION   0x0400
+#define THREAD_QUERY_LIMITED_INFORMATION 0x0800
+#define THREAD_RESUME                    0x1000
+#define THREAD_ALL_ACCESS                (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFFF)
+
+/* Attributes of a handle (OBJECT_ATTRIBUTES.Attributes, HandleAttributes). */
+#define OBJ_INHERIT       0x00000002
+#define OBJ_KERNEL_HANDLE 0x00000200 /* only kernel mode may use the handle */
 
 typedef struct _OBJECT_ATTRIBUTES {
     ULONG Length;
@@ -301,19 +350,43 @@ typedef struct _OBJECT_ATTRIBUTES {
         (p)->SecurityQualityOfService = NULL;                                                      \
     } while (0)
 
+/* What ObReferenceObjectByHandle says of the handle it looked up. */
+typedef struct _OBJECT_HANDLE_INFORMATION {
+    ULONG HandleAttributes;
+    ACCESS_MASK GrantedAccess;
+} OBJECT_HANDLE_INFORMATION, *POBJECT_HANDLE_INFORMATION;
+
+/* A handle that always means the calling thread, with every right. */
+#define NtCurrentThread() ((HANDLE)(LONG_PTR)-2)
+#define ZwCurrentThread() NtCurrentThread()
+
 /* Every object carries a reference count: the object lives while anyone
    holds a reference (a pointer from ObReference*, or a handle). */
 LONG_PTR ObReferenceObject(PVOID Object);
 LONG_PTR ObDereferenceObject(PVOID Object);
 #define ObfReferenceObject   ObReferenceObject
 #define ObfDereferenceObject ObDereferenceObject
-/* Turns a handle into a referenced pointer, checking the object's type. */
+/* Turns a handle into a referenced pointer, checking the handle, the
+   object's type (if ObjectType is not NULL) and the access. */
 NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
                                    POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
-                                   PVOID *Object, PVOID HandleInformation);
+                                   PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation);
+/* Takes a reference to Object, checking its type. */
+NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess,
+                                    POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode);
+/* Creates a handle to Object (which must be of ObjectType, if given) with
+   DesiredAccess. PassedAccessState must be NULL. (ntifs.h in the WDK.) */
+NTSTATUS ObOpenObjectByPointer(PVOID Object, ULONG HandleAttributes,
+                               PACCESS_STATE PassedAccessState, ACCESS_MASK DesiredAccess,
+                               POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode, PHANDLE Handle);
 NTSTATUS ZwClose(HANDLE Handle);
 
+/* The types of object KeLab has. (The WDK declares IoDeviceObjectType in
+   ntifs.h; NT exports IoDriverObjectType, which drivers declare.) */
 extern POBJECT_TYPE *PsThreadType;
+extern POBJECT_TYPE *IoFileObjectType;
+extern POBJECT_TYPE *IoDeviceObjectType;
+extern POBJECT_TYPE *IoDriverObjectType;
 
 /* ------------------------------------------------------------------ */
 /* Dispatcher objects                                                   */
@@ -344,7 +417,7 @@ typedef LONG KPRIORITY;
 typedef struct _DISPATCHER_HEADER {
     UCHAR Type;     /* KOBJECTS */
     UCHAR Absolute; /* timers: the due time was absolute */
-    UCHAR Size;
+    UCHAR Size;     /* of the object, in LONGs */
     UCHAR Inserted; /* timers: in the timer list */
     volatile LONG SignalState;
     LIST_ENTRY WaitListHead; /* KWAIT_BLOCKs of the threads waiting on it */
@@ -360,6 +433,7 @@ typedef enum _KOBJECTS {
     ThreadObject = 6,
     TimerNotificationObject = 8,
     TimerSynchronizationObject = 9,
+    DpcObject = 19, /* not a dispatcher object: a KDPC's Type */
 } KOBJECTS;
 
 typedef enum _EVENT_TYPE { NotificationEvent, SynchronizationEvent } EVENT_TYPE;
@@ -655,6 +729,25 @@ typedef ULONG DEVICE_TYPE;
 #define FILE_READ_ACCESS                    0x0001
 #define FILE_WRITE_ACCESS                   0x0002
 
+/* A file's specific rights; a device's and a driver's are the same, and so
+   is their GENERIC_MAPPING (IoGetFileObjectGenericMapping). */
+#define FILE_READ_DATA        0x0001
+#define FILE_WRITE_DATA       0x0002
+#define FILE_APPEND_DATA      0x0004
+#define FILE_READ_EA          0x0008
+#define FILE_WRITE_EA         0x0010
+#define FILE_EXECUTE          0x0020
+#define FILE_READ_ATTRIBUTES  0x0080
+#define FILE_WRITE_ATTRIBUTES 0x0100
+#define FILE_ALL_ACCESS       (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x1FF)
+#define FILE_GENERIC_READ                                                                          \
+    (STANDARD_RIGHTS_READ | FILE_READ_DATA | FILE_READ_ATTRIBUTES | FILE_READ_EA | SYNCHRONIZE)
+#define FILE_GENERIC_WRITE                                                                         \
+    (STANDARD_RIGHTS_WRITE | FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES | FILE_WRITE_EA |             \
+     FILE_APPEND_DATA | SYNCHRONIZE)
+#define FILE_GENERIC_EXECUTE                                                                       \
+    (STANDARD_RIGHTS_EXECUTE | FILE_READ_ATTRIBUTES | FILE_EXECUTE | SYNCHRONIZE)
+
 /* ---- MDLs: the physical pages behind a buffer, for hardware ---- */
 
 typedef ULONG_PTR PFN_NUMBER, *PPFN_NUMBER;
@@ -857,6 +950,8 @@ PDEVICE_OBJECT IoGetAttachedDeviceReference(PDEVICE_OBJECT DeviceObject);
    IRPs for it go. */
 NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess,
                                   PFILE_OBJECT *FileObject, PDEVICE_OBJECT *DeviceObject);
+/* What the generic rights mean for files (and devices, and drivers). */
+PGENERIC_MAPPING IoGetFileObjectGenericMapping(VOID);
 
 /* ---- IRPs ---- */
 
