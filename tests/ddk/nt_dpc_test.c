@@ -64,6 +64,7 @@ KTEST(nt_dpc, initialize_fills_every_field)
     int context;
     NtPoison(&d);
     KeInitializeDpc(&d, RecordDpc, &context);
+    KT_EXPECT_EQ(d.Type, DpcObject);
     KT_EXPECT_EQ(d.Importance, MediumImportance);
     KT_EXPECT_EQ(d.Number, 0); /* no target: the processor that queues it */
     KT_EXPECT_EQ(d.DeferredRoutine, RecordDpc);
