@@ -12,10 +12,10 @@
 
 VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 {
-    Event->Header.Type =
-        Type == NotificationEvent ? EventNotificationObject : EventSynchronizationObject;
-    Event->Header.SignalState = State ? 1 : 0;
-    InitializeListHead(&Event->Header.WaitListHead);
+    KiInitializeDispatcherHeader(&Event->Header,
+                                 Type == NotificationEvent ? EventNotificationObject
+                                                           : EventSynchronizationObject,
+                                 sizeof(KEVENT), State ? 1 : 0);
 }
 
 /* Signals the event and releases what it satisfies; returns the previous

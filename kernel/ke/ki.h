@@ -145,6 +145,11 @@ VOID KiSwapContext(PVOID *OldStack, PVOID NewStack); /* swap.S */
 VOID KiThreadStartupTrampoline(VOID);                /* swap.S: a new thread's first return */
 
 /* wait.c: the dispatcher's object machinery, dispatcher lock held. */
+/* Fills the whole header of a new dispatcher object, as NT's initialisers
+   do: Type, Size (ObjectSize in LONGs), neither absolute nor inserted,
+   SignalState, an empty wait list. (No lock: nobody knows the object yet.) */
+VOID KiInitializeDispatcherHeader(DISPATCHER_HEADER *Header, UCHAR Type, SIZE_T ObjectSize,
+                                  LONG SignalState);
 VOID KiWaitTest(PVOID Object, KPRIORITY Increment); /* Object became signaled: release waiters */
 VOID KiUnwaitThread(PKTHREAD Thread, NTSTATUS WaitStatus, KPRIORITY Increment);
 BOOLEAN KiIsObjectSignaled(PVOID Object, PKTHREAD Thread);

@@ -13,9 +13,7 @@
 VOID KeInitializeMutex(PRKMUTEX Mutex, ULONG Level)
 {
     UNREFERENCED_PARAMETER(Level);
-    Mutex->Header.Type = MutantObject;
-    Mutex->Header.SignalState = 1;
-    InitializeListHead(&Mutex->Header.WaitListHead);
+    KiInitializeDispatcherHeader(&Mutex->Header, MutantObject, sizeof(KMUTANT), 1);
     InitializeListHead(&Mutex->MutantListEntry);
     Mutex->OwnerThread = NULL;
     Mutex->Abandoned = FALSE;

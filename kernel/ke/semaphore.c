@@ -10,9 +10,7 @@
 
 VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit)
 {
-    Semaphore->Header.Type = SemaphoreObject;
-    Semaphore->Header.SignalState = Count;
-    InitializeListHead(&Semaphore->Header.WaitListHead);
+    KiInitializeDispatcherHeader(&Semaphore->Header, SemaphoreObject, sizeof(KSEMAPHORE), Count);
     Semaphore->Limit = Limit;
 }
 

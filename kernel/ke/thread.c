@@ -54,8 +54,7 @@ static VOID KiReapThread(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
 
 static VOID KiInitializeThreadState(PKTHREAD Thread, PVOID StackTop, PCSTR Name)
 {
-    Thread->Header.Type = ThreadObject;
-    InitializeListHead(&Thread->Header.WaitListHead);
+    KiInitializeDispatcherHeader(&Thread->Header, ThreadObject, sizeof(KTHREAD), 0);
     Thread->State = Initialized;
     Thread->Priority = Thread->BasePriority = KE_SYSTEM_BASE_PRIORITY;
     Thread->Quantum = KE_QUANTUM_TICKS;

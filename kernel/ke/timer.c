@@ -103,9 +103,10 @@ static VOID KiTimerExpiration(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
 VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
 {
     RtlZeroMemory(Timer, sizeof(*Timer));
-    Timer->Header.Type =
-        Type == NotificationTimer ? TimerNotificationObject : TimerSynchronizationObject;
-    InitializeListHead(&Timer->Header.WaitListHead);
+    KiInitializeDispatcherHeader(&Timer->Header,
+                                 Type == NotificationTimer ? TimerNotificationObject
+                                                           : TimerSynchronizationObject,
+                                 sizeof(KTIMER), 0);
     InitializeListHead(&Timer->TimerListEntry);
 }
 

@@ -20,6 +20,17 @@
 
 /* ---- object state --------------------------------------------------------- */
 
+VOID KiInitializeDispatcherHeader(DISPATCHER_HEADER *Header, UCHAR Type, SIZE_T ObjectSize,
+                                  LONG SignalState)
+{
+    Header->Type = Type;
+    Header->Absolute = FALSE;
+    Header->Size = (UCHAR)(ObjectSize / sizeof(LONG));
+    Header->Inserted = FALSE;
+    Header->SignalState = SignalState;
+    InitializeListHead(&Header->WaitListHead);
+}
+
 BOOLEAN KiIsObjectSignaled(PVOID Object, PKTHREAD Thread)
 {
     DISPATCHER_HEADER *header = Object;
