@@ -18,15 +18,15 @@ VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
                                  sizeof(KEVENT), State ? 1 : 0);
 }
 
-/* Signals the event and releases what it satisfies; returns the previous
+/* Signals the event (the state becomes 1, whatever was stored) and, if it
+   was not signaled, releases what that satisfies; returns the previous
    state. Dispatcher lock held. */
 static LONG KiSignalEvent(PRKEVENT Event, KPRIORITY Increment)
 {
     LONG previous = Event->Header.SignalState;
-    if (previous == 0) {
-        Event->Header.SignalState = 1;
+    Event->Header.SignalState = 1;
+    if (previous == 0)
         KiWaitTest(Event, Increment);
-    }
     return previous;
 }
 
