@@ -411,7 +411,11 @@ LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
 
 /* Boosts a dynamic thread whose wait was satisfied: priority becomes
    max(current, min(base + Increment, 15)); the boost decays one level per
-   quantum end. Real-time threads (16-31) are never boosted. */
+   quantum end. Real-time threads (16-31) are never boosted. A thread given
+   a boost also gets a fresh quantum, as in NT: the boost lasts a full
+   quantum from the wake, not whatever was left of the quantum it waited
+   in (which could end, and take a level off, at the first tick). The
+   thread is waiting, so its quantum is ours to set. */
 VOID KiBoostThread(PKTHREAD Thread, KPRIORITY Increment)
 {
     if (Increment <= 0 || Thread->Priority >= LOW_REALTIME_PRIORITY)
@@ -422,6 +426,7 @@ VOID KiBoostThread(PKTHREAD Thread, KPRIORITY Increment)
     if (boosted > Thread->Priority) {
         Thread->PriorityDecrement = (SCHAR)(boosted - Thread->BasePriority);
         Thread->Priority = (SCHAR)boosted;
+        Thread->Quantum = KE_QUANTUM_TICKS;
     }
 }
 
