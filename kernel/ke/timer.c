@@ -122,6 +122,7 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
     if (wasSet)
         KiRemoveTimer(Timer);
     Timer->Header.SignalState = 0;
+    Timer->Header.Absolute = DueTime.QuadPart > 0; /* a system time, not an interval */
     Timer->Dpc = Dpc;
     KiInsertTimer(Timer, KiDueTime(&DueTime), Period < 0 ? 0 : Period);
     KiReleaseDispatcherLock(oldIrql);
