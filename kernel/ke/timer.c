@@ -6,8 +6,9 @@
  * earliest due time with the interrupt time; when one has come, it queues
  * the expiration DPC, which (at DISPATCH_LEVEL, holding the lock) signals
  * every timer that is due, releases its waiters, re-arms periodic timers
- * and queues each timer's DPC. A thread's wait timeout is its own KTIMER,
- * on the same list.
+ * and queues each timer's DPC. A timer set for a time already past
+ * expires in KeSetTimerEx itself. A thread's wait timeout is its own
+ * KTIMER, on the same list.
  */
 #include "ki.h"
 
@@ -69,6 +70,24 @@ VOID KiCheckTimers(VOID)
         KeInsertQueueDpc(&KiTimerExpirationDpc, NULL, NULL);
 }
 
+/* Timer's due time has come (it is not in the list): it is signaled and
+   releases its waiters, a periodic one is set for its next period (from
+   now, if it fell behind), and its DPC is queued with the system time in
+   its two arguments, as NT passes it. Dispatcher lock held. */
+static VOID KiExpireTimer(PKTIMER Timer, ULONG64 Now, LARGE_INTEGER SystemTime)
+{
+    Timer->Header.SignalState = 1;
+    KiWaitTest(Timer, 0);
+    if (Timer->Period != 0) {
+        ULONG64 period = (ULONG64)Timer->Period * 10000;
+        ULONG64 next = Timer->DueTime.QuadPart + period;
+        KiInsertTimer(Timer, next > Now ? next : Now + period, Timer->Period);
+    }
+    if (Timer->Dpc != NULL)
+        KeInsertQueueDpc(Timer->Dpc, (PVOID)(ULONG_PTR)SystemTime.LowPart,
+                         (PVOID)(ULONG_PTR)(ULONG)SystemTime.HighPart);
+}
+
 static VOID KiTimerExpiration(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
 {
     UNREFERENCED_PARAMETER(Dpc);
@@ -84,16 +103,7 @@ static VOID KiTimerExpiration(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
         if (timer->DueTime.QuadPart > now)
             break;
         KiRemoveTimer(timer);
-        timer->Header.SignalState = 1;
-        KiWaitTest(timer, 0);
-        if (timer->Period != 0) { /* periodic: the next period, from now if it fell behind */
-            ULONG64 next = timer->DueTime.QuadPart + (ULONG64)timer->Period * 10000;
-            KiInsertTimer(timer, next > now ? next : now + (ULONG64)timer->Period * 10000,
-                          timer->Period);
-        }
-        if (timer->Dpc != NULL) /* NT passes the system time in the two arguments */
-            KeInsertQueueDpc(timer->Dpc, (PVOID)(ULONG_PTR)systemTime.LowPart,
-                             (PVOID)(ULONG_PTR)(ULONG)systemTime.HighPart);
+        KiExpireTimer(timer, now, systemTime);
     }
     KiReleaseDispatcherLock(oldIrql);
 }
@@ -124,7 +134,16 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
     Timer->Header.SignalState = 0;
     Timer->Header.Absolute = DueTime.QuadPart > 0; /* a system time, not an interval */
     Timer->Dpc = Dpc;
-    KiInsertTimer(Timer, KiDueTime(&DueTime), Period < 0 ? 0 : Period);
+    Timer->Period = Period < 0 ? 0 : Period;
+    ULONG64 due = KiDueTime(&DueTime), now = KeQueryInterruptTime();
+    if (due > now) {
+        KiInsertTimer(Timer, due, Timer->Period);
+    } else { /* already past: it expires now, as in NT, not at the next tick */
+        Timer->DueTime.QuadPart = due;
+        LARGE_INTEGER systemTime;
+        KeQuerySystemTime(&systemTime);
+        KiExpireTimer(Timer, now, systemTime);
+    }
     KiReleaseDispatcherLock(oldIrql);
     return wasSet;
 }
