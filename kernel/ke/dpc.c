@@ -41,9 +41,9 @@ VOID KiInitializeDpcWatchdog(VOID)
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
-    RtlZeroMemory(Dpc, sizeof(*Dpc));
+    RtlZeroMemory(Dpc, sizeof(*Dpc)); /* Number 0: no target */
+    Dpc->Type = DpcObject;
     Dpc->Importance = MediumImportance;
-    Dpc->Number = KDPC_CURRENT_PROCESSOR;
     Dpc->DeferredRoutine = DeferredRoutine;
     Dpc->DeferredContext = DeferredContext;
 }
@@ -55,7 +55,7 @@ VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance)
 
 VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number)
 {
-    Dpc->Number = (USHORT)(UCHAR)Number;
+    Dpc->Number = (USHORT)(MAXIMUM_PROCESSORS + (UCHAR)Number);
 }
 
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)
@@ -63,7 +63,8 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
     KIRQL oldIrql;
     KeRaiseIrql(HIGH_LEVEL, &oldIrql);
     PKPRCB self = KeGetCurrentPrcb();
-    ULONG number = Dpc->Number == KDPC_CURRENT_PROCESSOR ? self->Number : Dpc->Number;
+    ULONG number =
+        Dpc->Number >= MAXIMUM_PROCESSORS ? (ULONG)Dpc->Number - MAXIMUM_PROCESSORS : self->Number;
     if (number >= KeNumberProcessors) /* TIMER_OR_DPC_INVALID 3: no such processor */
         KeBugCheckEx(TIMER_OR_DPC_INVALID, 3, (ULONG_PTR)Dpc, number, KeNumberProcessors);
     PKPRCB target = KiProcessorBlock[number];

@@ -153,9 +153,11 @@ typedef VOID KDEFERRED_ROUTINE(struct _KDPC *Dpc, PVOID DeferredContext, PVOID S
 typedef KDEFERRED_ROUTINE *PKDEFERRED_ROUTINE;
 
 typedef struct _KDPC {
-    UCHAR Type;
+    UCHAR Type; /* DpcObject */
     UCHAR Importance;
-    volatile USHORT Number; /* target processor, or KDPC_CURRENT_PROCESSOR */
+    /* 0: the processor that queues it; MAXIMUM_PROCESSORS + n: processor n
+       (KeSetTargetProcessorDpc), as NT encodes it. */
+    volatile USHORT Number;
     LIST_ENTRY DpcListEntry;
     PKDEFERRED_ROUTINE DeferredRoutine;
     PVOID DeferredContext;
@@ -163,8 +165,6 @@ typedef struct _KDPC {
     PVOID SystemArgument2;
     PVOID volatile DpcData; /* the queue it is on, NULL when not queued */
 } KDPC, *PKDPC, *PRKDPC;
-
-#define KDPC_CURRENT_PROCESSOR 0xFFFF
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext);
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2);
