@@ -14,15 +14,20 @@
 
 #define SOAK_MAX_PAIRS (MAXIMUM_PROCESSORS / 2)
 
-/* Above the other workers (8), as a driver's thread that must answer fast
-   would be: a woken side takes its processor at once instead of waiting
-   for a lock user's quantum to end. Boosts still apply (up to 15). */
-#define SOAK_HANDOFF_BASE 12
+/* A pair across two processors runs above the other workers (8), as a
+   driver's thread that must answer fast would: a woken side takes its
+   processor at once instead of waiting for a lock user's quantum to end.
+   Boosts still apply (up to 15). Both sides on one processor would keep
+   it busy between them, their boosts above everyone else's: that pair
+   stays at 8 and rests every SOAK_SHARED_ROUNDS round trips. */
+#define SOAK_HANDOFF_BASE  12
+#define SOAK_SHARED_ROUNDS 64
 
 typedef struct _SOAK_PAIR {
     SOAK *Soak;
     ULONG Number;
     ULONG PingProcessor, PongProcessor;
+    KPRIORITY Base;
     KEVENT ToPing, ToPong;   /* synchronization events */
     volatile LONG64 Token;   /* even: ping's turn; odd: pong's */
     volatile BOOLEAN Ending; /* set with ping's last serve: pong answers and ends */
@@ -51,8 +56,9 @@ static VOID SoakPing(PVOID Context)
     SOAK_PAIR *pair = Context;
     SOAK_RANDOM random;
     SoakSeedRandom(pair->Soak, 100 + 2 * pair->Number, &random);
-    KeSetBasePriorityThread(KeGetCurrentThread(), SOAK_HANDOFF_BASE - NT_SYSTEM_BASE_PRIORITY);
-    for (;;) {
+    KeSetBasePriorityThread(KeGetCurrentThread(), pair->Base - NT_SYSTEM_BASE_PRIORITY);
+    BOOLEAN shared = pair->PingProcessor == pair->PongProcessor;
+    for (ULONG round = 1;; round++) {
         LONG64 token = pair->Token;
         if (token % 2 != 0) {
             SoakFail(pair->Soak, "pair %u: ping woke on pong's turn (token %lld)", pair->Number,
@@ -67,6 +73,8 @@ static VOID SoakPing(PVOID Context)
         SoakCountHandoff(pair);
         if (ending)
             return;
+        if (shared && round % SOAK_SHARED_ROUNDS == 0)
+            KtSleep(SOAK_PAUSE_MS);
     }
 }
 
@@ -75,7 +83,7 @@ static VOID SoakPong(PVOID Context)
     SOAK_PAIR *pair = Context;
     SOAK_RANDOM random;
     SoakSeedRandom(pair->Soak, 101 + 2 * pair->Number, &random);
-    KeSetBasePriorityThread(KeGetCurrentThread(), SOAK_HANDOFF_BASE - NT_SYSTEM_BASE_PRIORITY);
+    KeSetBasePriorityThread(KeGetCurrentThread(), pair->Base - NT_SYSTEM_BASE_PRIORITY);
     if (!SoakWait(pair->Soak, &pair->ToPong, "pong"))
         return;
     for (;;) {
@@ -111,6 +119,8 @@ VOID SoakStartHandoffs(SOAK *Soak)
         pair->Number = i;
         pair->PingProcessor = (2 * i) % n;
         pair->PongProcessor = (2 * i + 1) % n;
+        pair->Base = pair->PingProcessor != pair->PongProcessor ? SOAK_HANDOFF_BASE
+                                                                : NT_SYSTEM_BASE_PRIORITY;
         KeInitializeEvent(&pair->ToPing, SynchronizationEvent, FALSE);
         KeInitializeEvent(&pair->ToPong, SynchronizationEvent, FALSE);
         SoakStartThread(Soak, SoakPong, pair, NT_AFFINITY(pair->PongProcessor));
