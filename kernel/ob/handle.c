@@ -79,15 +79,29 @@ static BOOLEAN ObpGrowHandleTable(ULONG SeenCapacity)
     return TRUE;
 }
 
-NTSTATUS ObInsertObject(PVOID Object, ACCESS_MASK Access, PHANDLE Handle)
+/* The access a new handle to an object of Type is granted for
+   DesiredAccess, as NT's ObpCreateHandle computes it for kernel mode (there
+   are no security descriptors to consult): MAXIMUM_ALLOWED is everything
+   the type has, generic rights are mapped through the type's
+   GENERIC_MAPPING, and rights the type does not have are dropped. */
+static ACCESS_MASK ObpGrantedAccess(POBJECT_TYPE Type, ACCESS_MASK DesiredAccess)
+{
+    if (DesiredAccess & MAXIMUM_ALLOWED)
+        DesiredAccess = (DesiredAccess & ~(ACCESS_MASK)MAXIMUM_ALLOWED) | GENERIC_ALL;
+    RtlMapGenericMask(&DesiredAccess, &Type->GenericMapping);
+    return DesiredAccess & (Type->ValidAccessMask | ACCESS_SYSTEM_SECURITY);
+}
+
+NTSTATUS ObInsertObject(PVOID Object, ACCESS_MASK DesiredAccess, PHANDLE Handle)
 {
     POBJECT_HEADER header = OBJECT_TO_OBJECT_HEADER(Object);
+    ACCESS_MASK granted = ObpGrantedAccess(header->Type, DesiredAccess);
     for (;;) {
         KIRQL oldIrql;
         KeAcquireSpinLock(&ObpHandleLock, &oldIrql);
         for (ULONG i = ObpHandleHint; i < ObpHandleCapacity; i++) {
             if (ObpHandles[i].Object == NULL) {
-                ObpHandles[i] = (HANDLE_TABLE_ENTRY){Object, Access};
+                ObpHandles[i] = (HANDLE_TABLE_ENTRY){Object, granted};
                 ObpHandleHint = i + 1;
                 ObpHandlesInUse++;
                 __atomic_add_fetch(&header->HandleCount, 1, __ATOMIC_RELAXED);

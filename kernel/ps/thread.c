@@ -73,8 +73,7 @@ PAGEABLE_CODE NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredA
     if (!NT_SUCCESS(status))
         return status;
     KeInitializeThread(&thread->Tcb, stack, StartRoutine, StartContext, "system thread");
-    status =
-        ObInsertObject(thread, DesiredAccess ? DesiredAccess : THREAD_ALL_ACCESS, ThreadHandle);
+    status = ObInsertObject(thread, DesiredAccess, ThreadHandle);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(thread);
         return status;
