@@ -41,10 +41,12 @@ _Static_assert(sizeof(OBJECT_HEADER) % 16 == 0, "the object body is 16-byte alig
 
 /* Allocates a zeroed object of Type with one pointer reference. */
 NTSTATUS ObCreateObject(POBJECT_TYPE Type, ULONG BodySize, PCSTR Name, PVOID *Object);
-/* Creates a kernel handle to Object (which keeps it alive until ZwClose),
-   granted DesiredAccess as the object's type maps it (generic rights,
-   MAXIMUM_ALLOWED, rights outside the type's). */
-NTSTATUS ObInsertObject(PVOID Object, ACCESS_MASK DesiredAccess, PHANDLE Handle);
+/* Creates a handle to Object (which keeps it alive until ZwClose): a
+   kernel handle if HandleAttributes has OBJ_KERNEL_HANDLE, else the
+   System process's. It is granted DesiredAccess as the object's type maps
+   it (generic rights, MAXIMUM_ALLOWED, rights outside the type's). */
+NTSTATUS ObInsertObject(PVOID Object, ULONG HandleAttributes, ACCESS_MASK DesiredAccess,
+                        PHANDLE Handle);
 POBJECT_TYPE ObGetObjectType(PVOID Object);
 /* Kernel handles open now (the test kit's leak check, `objects`). */
 ULONG ObQueryHandleCount(VOID);

@@ -1,11 +1,20 @@
 /*
- * handle.c: the kernel handle table.
+ * handle.c: the handle table.
  *
- * A handle is an index into one table of object pointers, shifted left
- * by 2 (NT's handles are multiples of 4) with the top bits set, as NT's
- * kernel handles are: they read as negative numbers. Closing a handle
- * that is not open is INVALID_KERNEL_HANDLE (0x93): a kernel component
- * closing someone else's handle, or its own twice, is a bug worth a stop.
+ * A handle is an index into one table of object pointers and the access
+ * granted, shifted left by 2 (NT's handles are multiples of 4). KeLab has
+ * one process, the System process, whose table is also NT's kernel handle
+ * table, so a handle comes in two forms, as in NT: a kernel handle
+ * (OBJ_KERNEL_HANDLE) has the top bits set and reads as a negative number,
+ * and only kernel mode may use it; a handle made without that attribute is
+ * the System process's, positive, and user mode may use it too, within the
+ * access it was granted. Kernel mode is never checked against the granted
+ * access (the WDK: "if AccessMode is KernelMode, the requested access is
+ * always allowed").
+ *
+ * Closing a handle that is not open is INVALID_KERNEL_HANDLE (0x93): a
+ * kernel component closing someone else's handle, or its own twice, is a
+ * bug worth a stop.
  */
 #include "obp.h"
 #include "ke.h"
@@ -34,16 +43,23 @@ VOID ObpInitializeHandleTable(VOID)
     ObpGrowHandleTable(0);
 }
 
-static HANDLE ObpIndexToHandle(ULONG Index)
+static HANDLE ObpIndexToHandle(ULONG Index, ULONG HandleAttributes)
 {
-    return (HANDLE)(OBP_KERNEL_HANDLE_BIAS | ((ULONG64)(Index + 1) << 2));
+    ULONG64 bias = (HandleAttributes & OBJ_KERNEL_HANDLE) ? OBP_KERNEL_HANDLE_BIAS : 0;
+    return (HANDLE)(bias | ((ULONG64)(Index + 1) << 2));
 }
 
-/* The table index of Handle, or ObpHandleCapacity if it is not one. */
+static BOOLEAN ObpIsKernelHandle(HANDLE Handle)
+{
+    return ((ULONG64)Handle & ~0x7FFFFFFFull) == OBP_KERNEL_HANDLE_BIAS;
+}
+
+/* The table index of Handle, in either form, or ObpHandleCapacity if it
+   is not one. */
 static ULONG ObpHandleToIndex(HANDLE Handle)
 {
     ULONG64 value = (ULONG64)Handle;
-    if ((value & ~0x7FFFFFFFull) != OBP_KERNEL_HANDLE_BIAS || (value & 3) != 0 ||
+    if (((value & ~0x7FFFFFFFull) != 0 && !ObpIsKernelHandle(Handle)) || (value & 3) != 0 ||
         (value & 0x7FFFFFFF) == 0)
         return ObpHandleCapacity;
     ULONG64 index = ((value & 0x7FFFFFFF) >> 2) - 1;
@@ -92,7 +108,8 @@ static ACCESS_MASK ObpGrantedAccess(POBJECT_TYPE Type, ACCESS_MASK DesiredAccess
     return DesiredAccess & (Type->ValidAccessMask | ACCESS_SYSTEM_SECURITY);
 }
 
-NTSTATUS ObInsertObject(PVOID Object, ACCESS_MASK DesiredAccess, PHANDLE Handle)
+NTSTATUS ObInsertObject(PVOID Object, ULONG HandleAttributes, ACCESS_MASK DesiredAccess,
+                        PHANDLE Handle)
 {
     POBJECT_HEADER header = OBJECT_TO_OBJECT_HEADER(Object);
     ACCESS_MASK granted = ObpGrantedAccess(header->Type, DesiredAccess);
@@ -107,7 +124,7 @@ NTSTATUS ObInsertObject(PVOID Object, ACCESS_MASK DesiredAccess, PHANDLE Handle)
                 __atomic_add_fetch(&header->HandleCount, 1, __ATOMIC_RELAXED);
                 KeReleaseSpinLock(&ObpHandleLock, oldIrql);
                 ObReferenceObject(Object); /* the handle's own reference */
-                *Handle = ObpIndexToHandle(i);
+                *Handle = ObpIndexToHandle(i, HandleAttributes);
                 return STATUS_SUCCESS;
             }
         }
@@ -122,22 +139,21 @@ NTSTATUS ObOpenObjectByPointer(PVOID Object, ULONG HandleAttributes,
                                PACCESS_STATE PassedAccessState, ACCESS_MASK DesiredAccess,
                                POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode, PHANDLE Handle)
 {
-    UNREFERENCED_PARAMETER(HandleAttributes);
     UNREFERENCED_PARAMETER(PassedAccessState);
     UNREFERENCED_PARAMETER(AccessMode); /* no security descriptors: nothing to check */
     if (ObjectType != NULL && ObGetObjectType(Object) != ObjectType)
         return STATUS_OBJECT_TYPE_MISMATCH;
-    return ObInsertObject(Object, DesiredAccess, Handle);
+    return ObInsertObject(Object, HandleAttributes, DesiredAccess, Handle);
 }
 
 /* Whether a handle with Granted access to Object may be referenced as
-   the caller asks. */
+   the caller asks: the type, then (for user mode only) the access. */
 static NTSTATUS ObpCheckReference(PVOID Object, ACCESS_MASK Granted, ACCESS_MASK DesiredAccess,
-                                  POBJECT_TYPE ObjectType)
+                                  POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode)
 {
     if (ObjectType != NULL && ObGetObjectType(Object) != ObjectType)
         return STATUS_OBJECT_TYPE_MISMATCH;
-    if ((Granted & DesiredAccess) != DesiredAccess)
+    if (AccessMode != KernelMode && (Granted & DesiredAccess) != DesiredAccess)
         return STATUS_ACCESS_DENIED;
     return STATUS_SUCCESS;
 }
@@ -146,25 +162,27 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
                                    POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
                                    PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation)
 {
-    UNREFERENCED_PARAMETER(AccessMode);
     PVOID object = NULL;
     ACCESS_MASK granted = 0;
     NTSTATUS status;
     if (Handle == NtCurrentThread()) { /* the caller's own thread, with every right */
         object = KeGetCurrentThread(); /* its KTHREAD begins its ETHREAD */
         granted = THREAD_ALL_ACCESS;
-        status = ObpCheckReference(object, granted, DesiredAccess, ObjectType);
+        status = ObpCheckReference(object, granted, DesiredAccess, ObjectType, AccessMode);
         if (status == STATUS_SUCCESS)
             ObReferenceObject(object);
     } else {
         KIRQL oldIrql;
         KeAcquireSpinLock(&ObpHandleLock, &oldIrql);
-        ULONG index = ObpHandleToIndex(Handle);
+        /* A kernel handle does not exist for user mode. */
+        ULONG index = AccessMode != KernelMode && ObpIsKernelHandle(Handle)
+                          ? ObpHandleCapacity
+                          : ObpHandleToIndex(Handle);
         status = STATUS_INVALID_HANDLE;
         if (index < ObpHandleCapacity && ObpHandles[index].Object != NULL) {
             object = ObpHandles[index].Object;
             granted = ObpHandles[index].GrantedAccess;
-            status = ObpCheckReference(object, granted, DesiredAccess, ObjectType);
+            status = ObpCheckReference(object, granted, DesiredAccess, ObjectType, AccessMode);
             if (status == STATUS_SUCCESS) /* under the lock: the handle keeps it alive */
                 ObReferenceObject(object);
         }

@@ -65,7 +65,6 @@ PAGEABLE_CODE NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredA
                                             PKSTART_ROUTINE StartRoutine, PVOID StartContext)
 {
     PAGED_CODE();
-    UNREFERENCED_PARAMETER(ObjectAttributes);
     UNREFERENCED_PARAMETER(ProcessHandle); /* every thread belongs to the system */
     PETHREAD thread;
     PVOID stack;
@@ -73,7 +72,10 @@ PAGEABLE_CODE NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredA
     if (!NT_SUCCESS(status))
         return status;
     KeInitializeThread(&thread->Tcb, stack, StartRoutine, StartContext, "system thread");
-    status = ObInsertObject(thread, DesiredAccess, ThreadHandle);
+    /* The handle is the System process's unless the caller asks for a
+       kernel handle (OBJ_KERNEL_HANDLE), as in NT. */
+    status = ObInsertObject(thread, ObjectAttributes ? ObjectAttributes->Attributes : 0,
+                            DesiredAccess, ThreadHandle);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(thread);
         return status;

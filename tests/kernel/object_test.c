@@ -12,8 +12,11 @@ static VOID Nothing(PVOID Context)
 KTEST(object, handles_reference_threads_until_closed)
 {
     HANDLE handle;
-    KT_ASSERT_EQ(PsCreateSystemThread(&handle, THREAD_ALL_ACCESS, NULL, NULL, NULL, Nothing, NULL),
-                 STATUS_SUCCESS);
+    OBJECT_ATTRIBUTES attributes;
+    InitializeObjectAttributes(&attributes, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+    KT_ASSERT_EQ(
+        PsCreateSystemThread(&handle, THREAD_ALL_ACCESS, &attributes, NULL, NULL, Nothing, NULL),
+        STATUS_SUCCESS);
     KT_EXPECT_LT((LONG_PTR)handle, 0); /* kernel handles read as negative */
     PVOID thread;
     KT_ASSERT_EQ(
@@ -40,8 +43,8 @@ KTEST(object, bad_handles_are_refused)
     KT_EXPECT_EQ(ObReferenceObjectByHandle(handle, SYNCHRONIZE, &other, KernelMode, &object, NULL),
                  STATUS_OBJECT_TYPE_MISMATCH);
     KT_EXPECT_EQ(
-        ObReferenceObjectByHandle(handle, THREAD_ALL_ACCESS, NULL, KernelMode, &object, NULL),
-        STATUS_ACCESS_DENIED); /* it was opened for SYNCHRONIZE only */
+        ObReferenceObjectByHandle(handle, THREAD_ALL_ACCESS, NULL, UserMode, &object, NULL),
+        STATUS_ACCESS_DENIED); /* it was opened for SYNCHRONIZE only (kernel mode is not checked) */
     KT_ASSERT_EQ(ObReferenceObjectByHandle(handle, SYNCHRONIZE, NULL, KernelMode, &object, NULL),
                  STATUS_SUCCESS);
     KeWaitForSingleObject(object, Executive, KernelMode, FALSE, NULL);
