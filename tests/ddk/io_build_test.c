@@ -312,7 +312,8 @@ KTEST(io_build, completion_reaches_the_requester_through_its_apc)
 
 typedef struct _BOOST_TEST {
     PDEVICE_OBJECT Device;
-    KPRIORITY After;
+    CCHAR Boost;
+    KPRIORITY Readied; /* the requester's priority once its completion woke it */
 } BOOST_TEST;
 
 static VOID WaitForMock(PVOID Context)
@@ -326,7 +327,27 @@ static VOID WaitForMock(PVOID Context)
     KeSetBasePriorityThread(KeGetCurrentThread(), 0); /* base 8, no boost left over */
     if (IoCallDriver(t->Device, irp) == STATUS_PENDING)
         IoTestWait(&event, 5000);
-    t->After = KeQueryPriorityThread(KeGetCurrentThread());
+}
+
+/* Runs above the requester on its only processor: the requester, readied
+   by the completion, cannot run before its priority is read, so no
+   quantum of it can have ended (reading it in the requester, after the
+   wake, is a race a loaded host can lose). */
+static VOID CompleteAndRead(PVOID Context)
+{
+    BOOST_TEST *t = Context;
+    MOCK *mock = t->Device->DeviceExtension;
+    mock->Held = NULL;
+    PKTHREAD waiter = KtStartThread(WaitForMock, t, 0, 1);
+    KT_ASSERT_NOT_NULL(waiter);
+    for (ULONG ms = 0; ms < 5000 && mock->Held == NULL; ms++)
+        KtSleep(1);
+    if (mock->Held != NULL && KtWaitUntilThreadWaits(waiter, 5000)) {
+        mock->Boost = t->Boost;
+        MockComplete(mock, mock->Held);
+        t->Readied = KeQueryPriorityThread(waiter);
+    }
+    KtJoinThread(waiter, 5000);
 }
 
 /* The boost goes to a requester that waits for its request: the APC that
@@ -339,19 +360,13 @@ KTEST(io_build, a_waiting_requester_gets_the_completion_boost)
     PDRIVER_OBJECT driver;
     BOOST_TEST t = {.Device = LoadMock(&driver, 0)};
     KT_ASSERT_NOT_NULL(t.Device);
-    MOCK *mock = t.Device->DeviceExtension;
-    mock->Mode = MockHold;
+    ((MOCK *)t.Device->DeviceExtension)->Mode = MockHold;
     for (ULONG i = 0; i < ARRAYSIZE(boosts); i++) {
-        mock->Held = NULL;
-        PKTHREAD waiter = KtStartThread(WaitForMock, &t, 0, 0);
-        KT_ASSERT_NOT_NULL(waiter);
-        for (ULONG ms = 0; ms < 5000 && mock->Held == NULL; ms++)
-            KtSleep(1);
-        KT_ASSERT_TRUE(KtWaitUntilThreadWaits(waiter, 5000));
-        mock->Boost = boosts[i];
-        MockComplete(mock, mock->Held);
-        KT_ASSERT_TRUE(KtJoinThread(waiter, 5000));
-        KT_EXPECT_EQ(t.After, expected[i]);
+        t.Boost = boosts[i];
+        t.Readied = -1;
+        /* Processor 0, at a priority above every requester's. */
+        KtJoinThread(KtStartThread(CompleteAndRead, &t, 24, 1), 20000);
+        KT_EXPECT_EQ(t.Readied, expected[i]);
     }
     IoTestUnloadDriver(driver);
 }
