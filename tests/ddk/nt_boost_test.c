@@ -262,14 +262,19 @@ KTEST(nt_boost, a_boost_decays_one_level_per_quantum_back_to_the_base)
  *   2. it spins two ticks of that quantum away, then hands over to the
  *      checker and waits in one step (KeSetEvent with Wait = TRUE, so the
  *      checker cannot run before the waiter is in its wait);
- *   3. the checker wakes it with a boost of 2, sees 10, and ends;
- *   4. the waiter runs two ticks of its new quantum and reads 10 still: the
- *      wake gave it a full quantum, not what was left of the old one.
+ *   3. the checker wakes it with a boost of 2, sees 10, notes the tick
+ *      count, and ends;
+ *   4. the waiter runs until a tick has passed since that note and reads
+ *      10 still. At most two ticks of its own have passed by that read
+ *      (that one, and one that may slip in before the read): a full
+ *      quantum (3) from the wake keeps the boost, what was left of the old
+ *      one (1) does not.
  */
 typedef struct _QUANTUM {
     KEVENT First, Ready, Second;
     NT_WAITER Waiter;
-    KPRIORITY Readied, AfterTwoTicks;
+    KPRIORITY Readied, AfterATick;
+    LONGLONG CheckerEndedAt; /* the tick count when the checker last ran */
 } QUANTUM;
 
 static VOID SpinTicks(LONGLONG Count)
@@ -291,8 +296,9 @@ static VOID UseUpAQuantumAndWaitAgain(NT_WAITER *Waiter)
     KeSetEvent(&q->Ready, IO_NO_INCREMENT, TRUE);
     if (KeWaitForSingleObject(&q->Second, Executive, KernelMode, FALSE, &timeout) != STATUS_SUCCESS)
         return;
-    SpinTicks(2);
-    q->AfterTwoTicks = KeQueryPriorityThread(KeGetCurrentThread());
+    while (Ticks() <= q->CheckerEndedAt)
+        YieldProcessor();
+    q->AfterATick = KeQueryPriorityThread(KeGetCurrentThread());
 }
 
 static VOID WakeTwice(PVOID Context)
@@ -311,6 +317,7 @@ static VOID WakeTwice(PVOID Context)
         q->Readied = KeQueryPriorityThread(q->Waiter.Thread);
     }
     KeSetEvent(&q->Second, IO_NO_INCREMENT, FALSE);
+    q->CheckerEndedAt = Ticks();
 }
 
 KTEST(nt_boost, a_boost_lasts_a_full_quantum_from_the_wake)
@@ -322,5 +329,5 @@ KTEST(nt_boost, a_boost_lasts_a_full_quantum_from_the_wake)
     NtRunPinned(0, WakeTwice, &q);
     NtJoinWaiter(&q.Waiter);
     KT_EXPECT_EQ(q.Readied, NT_SYSTEM_BASE_PRIORITY + IO_NETWORK_INCREMENT);
-    KT_EXPECT_EQ(q.AfterTwoTicks, NT_SYSTEM_BASE_PRIORITY + IO_NETWORK_INCREMENT);
+    KT_EXPECT_EQ(q.AfterATick, NT_SYSTEM_BASE_PRIORITY + IO_NETWORK_INCREMENT);
 }
