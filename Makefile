@@ -6,7 +6,7 @@
 # Both install the Debian packages they need first (tools/deps).
 
 # ---- variables a user may set (make VAR=value) ----------------------------
-CPUS      ?= 4        # virtual processors for run/debug
+CPUS      ?= 4        # virtual processors for run, debug, bench and soak
 MEM       ?= 512M     # guest memory
 ACCEL     ?= tcg      # tcg (software, multi-threaded) or kvm (real hardware only)
 QEMUEXTRA ?=          # extra QEMU arguments for run/debug
