@@ -178,25 +178,17 @@ KTEST(nt_event, wait_true_returns_at_synch_level_and_the_next_wait_at_the_caller
 
 /* ---- waiters ---------------------------------------------------------------------- */
 
-/* Starts WAITERS threads on Event, each once the one before waits: their
-   wait blocks are on the wait list in that order. */
+/* Starts WAITERS waiters on Event, in order (NtStartWaiters), and checks
+   the order of their wait blocks. */
 static BOOLEAN StartWaitersInOrder(PKEVENT Event, NT_WAITER Waiters[WAITERS],
                                    volatile LONG *Sequence)
 {
-    for (ULONG i = 0; i < WAITERS; i++) {
-        Waiters[i] = (NT_WAITER){.Objects = {Event}, .Sequence = Sequence};
-        if (!NtStartWaiter(&Waiters[i]))
-            return FALSE;
-    }
+    NT_WAITER waiter = {.Objects = {Event}, .Sequence = Sequence};
+    if (!NtStartWaiters(Waiters, WAITERS, &waiter))
+        return FALSE;
     for (ULONG i = 0; i < WAITERS; i++)
         KT_EXPECT_EQ(NtWaiterAt(Event, i), Waiters[i].Thread);
     return TRUE;
-}
-
-static VOID JoinWaiters(NT_WAITER Waiters[WAITERS])
-{
-    for (ULONG i = 0; i < WAITERS; i++)
-        NtJoinWaiter(&Waiters[i]);
 }
 
 KTEST(nt_event, a_waiters_wait_block_describes_its_wait)
@@ -230,7 +222,7 @@ KTEST(nt_event, notification_set_releases_every_waiter_and_stays_signaled)
         NT_EXPECT_HEADER(&e, 0, .Type = EventNotificationObject, .Size = NT_SIZE_IN_LONGS(KEVENT),
                          .SignalState = 1);
     }
-    JoinWaiters(w);
+    NtJoinWaiters(w, WAITERS);
     for (ULONG i = 0; i < WAITERS; i++) {
         KT_EXPECT_EQ(w[i].Status, STATUS_SUCCESS);
         KT_EXPECT_EQ(w[i].IrqlOnWake, PASSIVE_LEVEL);
@@ -259,7 +251,7 @@ KTEST(nt_event, synchronization_set_releases_the_first_waiter_only)
         KT_EXPECT_EQ(KeSetEvent(&e, IO_NO_INCREMENT, FALSE), 0);
         KT_EXPECT_EQ(KeReadStateEvent(&e), 1);
     }
-    JoinWaiters(w);
+    NtJoinWaiters(w, WAITERS);
 }
 
 KTEST(nt_event, pulse_releases_what_a_set_would_and_stores_0)
@@ -280,8 +272,8 @@ KTEST(nt_event, pulse_releases_what_a_set_would_and_stores_0)
         KeSetEvent(&s, IO_NO_INCREMENT, FALSE);
         KeSetEvent(&s, IO_NO_INCREMENT, FALSE);
     }
-    JoinWaiters(wn);
-    JoinWaiters(ws);
+    NtJoinWaiters(wn, WAITERS);
+    NtJoinWaiters(ws, WAITERS);
     for (ULONG i = 0; i < WAITERS; i++) {
         KT_EXPECT_EQ(wn[i].Status, STATUS_SUCCESS);
         KT_EXPECT_EQ(ws[i].Status, STATUS_SUCCESS);

@@ -112,17 +112,13 @@ static VOID ReleaseWhenAllowed(NT_WAITER *Waiter)
 KTEST(nt_mutex, the_last_release_hands_it_to_the_first_waiter)
 {
     HANDOVER h;
-    NT_WAITER w[WAITERS] = {0};
+    NT_WAITER w[WAITERS];
+    NT_WAITER waiter = {.Objects = {&h.Mutex}, .AfterWake = ReleaseWhenAllowed, .Context = &h};
     KeInitializeMutex(&h.Mutex, 0);
     KeInitializeEvent(&h.Gate, NotificationEvent, FALSE);
     KeWaitForMutexObject(&h.Mutex, Executive, KernelMode, FALSE, NULL);
     KeWaitForMutexObject(&h.Mutex, Executive, KernelMode, FALSE, NULL);
-    BOOLEAN started = TRUE;
-    for (ULONG i = 0; i < WAITERS && started; i++) {
-        w[i] = (NT_WAITER){.Objects = {&h.Mutex}, .AfterWake = ReleaseWhenAllowed, .Context = &h};
-        started = NtStartWaiter(&w[i]);
-    }
-    if (started) {
+    if (NtStartWaiters(w, WAITERS, &waiter)) {
         KT_EXPECT_EQ(KeReleaseMutex(&h.Mutex, FALSE), -1); /* still owned once: nobody goes */
         NT_EXPECT_HEADER(&h.Mutex, WAITERS, .Type = MutantObject, .Size = NT_SIZE_IN_LONGS(KMUTEX),
                          .SignalState = 0);
@@ -140,10 +136,9 @@ KTEST(nt_mutex, the_last_release_hands_it_to_the_first_waiter)
         KeReleaseMutex(&h.Mutex, FALSE);
         KeSetEvent(&h.Gate, IO_NO_INCREMENT, FALSE);
     }
-    for (ULONG i = 0; i < WAITERS; i++) {
-        NtJoinWaiter(&w[i]);
+    NtJoinWaiters(w, WAITERS);
+    for (ULONG i = 0; i < WAITERS; i++)
         KT_EXPECT_EQ(w[i].Status, STATUS_SUCCESS);
-    }
     EXPECT_FREE_MUTEX(&h.Mutex, 0);
 }
 

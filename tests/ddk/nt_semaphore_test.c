@@ -55,14 +55,9 @@ KTEST(nt_semaphore, each_wait_takes_one)
 KTEST(nt_semaphore, release_wakes_as_many_waiters_as_it_adds_in_order)
 {
     KSEMAPHORE s;
-    NT_WAITER w[WAITERS] = {0};
-    BOOLEAN started = TRUE;
+    NT_WAITER w[WAITERS], waiter = {.Objects = {&s}};
     KeInitializeSemaphore(&s, 0, 10);
-    for (ULONG i = 0; i < WAITERS && started; i++) {
-        w[i] = (NT_WAITER){.Objects = {&s}};
-        started = NtStartWaiter(&w[i]);
-    }
-    if (started) {
+    if (NtStartWaiters(w, WAITERS, &waiter)) {
         KT_EXPECT_EQ(KeReleaseSemaphore(&s, IO_NO_INCREMENT, 2, FALSE), 0);
         /* The first two took one each; the third waits on. */
         EXPECT_SEMAPHORE(&s, 0, 1);
@@ -72,10 +67,9 @@ KTEST(nt_semaphore, release_wakes_as_many_waiters_as_it_adds_in_order)
     } else {
         KeReleaseSemaphore(&s, IO_NO_INCREMENT, WAITERS, FALSE);
     }
-    for (ULONG i = 0; i < WAITERS; i++) {
-        NtJoinWaiter(&w[i]);
+    NtJoinWaiters(w, WAITERS);
+    for (ULONG i = 0; i < WAITERS; i++)
         KT_EXPECT_EQ(w[i].Status, STATUS_SUCCESS);
-    }
 }
 
 KTEST(nt_semaphore, release_and_read_return_at_the_callers_irql)

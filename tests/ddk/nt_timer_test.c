@@ -204,18 +204,13 @@ KTEST(nt_timer, cancel_leaves_the_state_and_set_clears_it)
 KTEST(nt_timer, a_notification_timer_releases_every_waiter)
 {
     KTIMER t;
-    NT_WAITER w[2] = {0};
+    NT_WAITER w[2], waiter = {.Objects = {&t}};
     KeInitializeTimer(&t);
-    BOOLEAN started = TRUE;
-    for (ULONG i = 0; i < ARRAYSIZE(w) && started; i++) {
-        w[i] = (NT_WAITER){.Objects = {&t}};
-        started = NtStartWaiter(&w[i]);
-    }
+    BOOLEAN started = NtStartWaiters(w, ARRAYSIZE(w), &waiter);
     KeSetTimer(&t, Relative(started ? 20 : 0), NULL);
-    for (ULONG i = 0; i < ARRAYSIZE(w); i++) {
-        NtJoinWaiter(&w[i]);
+    NtJoinWaiters(w, ARRAYSIZE(w));
+    for (ULONG i = 0; i < ARRAYSIZE(w); i++)
         KT_EXPECT_EQ(w[i].Status, STATUS_SUCCESS);
-    }
     EXPECT_TIMER(&t, 0, TimerNotificationObject, FALSE, FALSE, 1);
     Quiesce(&t);
 }
@@ -223,14 +218,9 @@ KTEST(nt_timer, a_notification_timer_releases_every_waiter)
 KTEST(nt_timer, a_synchronization_timer_releases_one_waiter_and_resets)
 {
     KTIMER t;
-    NT_WAITER w[2] = {0};
+    NT_WAITER w[2], waiter = {.Objects = {&t}};
     KeInitializeTimerEx(&t, SynchronizationTimer);
-    BOOLEAN started = TRUE;
-    for (ULONG i = 0; i < ARRAYSIZE(w) && started; i++) {
-        w[i] = (NT_WAITER){.Objects = {&t}};
-        started = NtStartWaiter(&w[i]);
-    }
-    if (started) {
+    if (NtStartWaiters(w, ARRAYSIZE(w), &waiter)) {
         KeSetTimer(&t, Relative(20), NULL);
         /* One expiry, one waiter gone: then nothing changes any more. */
         if (NT_AWAIT(NtWaitListLength(&t) == 1)) {
@@ -239,10 +229,9 @@ KTEST(nt_timer, a_synchronization_timer_releases_one_waiter_and_resets)
         }
     }
     KeSetTimer(&t, Relative(0), NULL); /* the second */
-    for (ULONG i = 0; i < ARRAYSIZE(w); i++) {
-        NtJoinWaiter(&w[i]);
+    NtJoinWaiters(w, ARRAYSIZE(w));
+    for (ULONG i = 0; i < ARRAYSIZE(w); i++)
         KT_EXPECT_EQ(w[i].Status, STATUS_SUCCESS);
-    }
     EXPECT_TIMER(&t, 0, TimerSynchronizationObject, FALSE, FALSE, 0);
     Quiesce(&t);
 }

@@ -148,15 +148,11 @@ KTEST(nt_wait, more_objects_wait_in_the_callers_wait_block_array)
 KTEST(nt_wait, waiters_on_one_object_line_up_in_arrival_order)
 {
     KEVENT e;
-    NT_WAITER w[3] = {0};
+    NT_WAITER w[3];
     volatile LONG sequence = 0;
-    BOOLEAN started = TRUE;
+    NT_WAITER waiter = {.Objects = {&e}, .Sequence = &sequence};
     KeInitializeEvent(&e, SynchronizationEvent, FALSE);
-    for (ULONG i = 0; i < ARRAYSIZE(w) && started; i++) {
-        w[i] = (NT_WAITER){.Objects = {&e}, .Sequence = &sequence};
-        started = NtStartWaiter(&w[i]);
-    }
-    if (started) {
+    if (NtStartWaiters(w, ARRAYSIZE(w), &waiter)) {
         NT_EXPECT_HEADER(&e, ARRAYSIZE(w), .Type = EventSynchronizationObject,
                          .Size = NT_SIZE_IN_LONGS(KEVENT), .SignalState = 0);
         for (ULONG i = 0; i < ARRAYSIZE(w); i++) {

@@ -141,6 +141,24 @@ VOID NtJoinWaiter(NT_WAITER *Waiter)
     Waiter->Thread = NULL;
 }
 
+BOOLEAN NtStartWaiters(NT_WAITER *Waiters, ULONG Count, const NT_WAITER *Template)
+{
+    for (ULONG i = 0; i < Count; i++)
+        Waiters[i] = (NT_WAITER){0};
+    for (ULONG i = 0; i < Count; i++) {
+        Waiters[i] = *Template;
+        if (!NtStartWaiter(&Waiters[i]))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+VOID NtJoinWaiters(NT_WAITER *Waiters, ULONG Count)
+{
+    for (ULONG i = 0; i < Count; i++)
+        NtJoinWaiter(&Waiters[i]);
+}
+
 /* ---- checkers ---------------------------------------------------------------------- */
 
 VOID NtRunPinned(ULONG Processor, VOID (*Body)(PVOID Context), PVOID Context)

@@ -112,6 +112,13 @@ BOOLEAN NtStartWaiter(NT_WAITER *Waiter);
    within NT_WAIT_MS). */
 VOID NtJoinWaiter(NT_WAITER *Waiter);
 
+/* Starts Count waiters, each a copy of Template, each once the one before
+   is in its wait: their wait blocks are on the wait list in that order.
+   FALSE (with the test failed) if one never got there; those after it are
+   not started. NtJoinWaiters joins those that were. */
+BOOLEAN NtStartWaiters(NT_WAITER *Waiters, ULONG Count, const NT_WAITER *Template);
+VOID NtJoinWaiters(NT_WAITER *Waiters, ULONG Count);
+
 /* Runs Body(Context) in a thread of NT_CHECKER_PRIORITY that may run only
    on Processor, and waits for it to end. Threads the body readies on that
    processor (waiters given the same affinity) cannot run until the body
