@@ -43,7 +43,7 @@ typedef enum _SOAK_KIND {
    moment; one that rests halts. Without rests, the other workers starve
    the hand-offs of host time (with 4 virtual processors on 2 cores, a
    hand-off rate falls from thousands to hundreds a second). */
-#define SOAK_PAUSE_MS 4
+#define SOAK_PAUSE_MS 10
 
 typedef struct _SOAK {
     ULONG64 Seed;
