@@ -48,7 +48,7 @@ NTSTATUS ObCreateObject(POBJECT_TYPE Type, ULONG BodySize, PCSTR Name, PVOID *Ob
 NTSTATUS ObInsertObject(PVOID Object, ULONG HandleAttributes, ACCESS_MASK DesiredAccess,
                         PHANDLE Handle);
 POBJECT_TYPE ObGetObjectType(PVOID Object);
-/* Kernel handles open now (the test kit's leak check, `objects`). */
+/* Handles open now, of either form (the test kit's leak check, `objects`). */
 ULONG ObQueryHandleCount(VOID);
 VOID ObInitSystem(VOID);
 

@@ -19,7 +19,6 @@
 
 #define IOP_MAX_NAME 64 /* characters in a driver or device name */
 
-/* Pool tags of what the I/O manager allocates ("Irp ", "SBuf", ...). */
 /* Files, devices and drivers have the same rights, mapped the same way, as
    in NT (IoGetFileObjectGenericMapping). */
 #define IOP_FILE_MAPPING                                                                           \
@@ -27,6 +26,7 @@
         FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_GENERIC_EXECUTE, FILE_ALL_ACCESS               \
     }
 
+/* Pool tags of what the I/O manager allocates ("Irp ", "SBuf", ...). */
 #define IOP_TAG_IRP           ' prI'
 #define IOP_TAG_SYSTEM_BUFFER 'fuBS'
 #define IOP_TAG_INTERRUPT     'rtnI'

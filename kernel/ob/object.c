@@ -104,6 +104,6 @@ static VOID ObpShellObjects(ULONG Argc, PCSTR Argv[])
                  (long long)h->PointerCount, (long long)h->HandleCount, h->Name ? h->Name : "");
     }
     KeReleaseSpinLock(&ObpObjectListLock, oldIrql);
-    DbgPrint("%u kernel handles open\n", ObQueryHandleCount());
+    DbgPrint("%u handles open\n", ObQueryHandleCount());
 }
 KD_COMMAND(objects, "", "live kernel objects with their references and handles", ObpShellObjects);
