@@ -367,7 +367,9 @@ LONG_PTR ObDereferenceObject(PVOID Object);
 #define ObfReferenceObject   ObReferenceObject
 #define ObfDereferenceObject ObDereferenceObject
 /* Turns a handle into a referenced pointer, checking the handle, the
-   object's type (if ObjectType is not NULL) and the access. */
+   object's type (if ObjectType is not NULL) and, for UserMode only, the
+   access granted (kernel mode is trusted); a kernel handle
+   (OBJ_KERNEL_HANDLE) does not exist for UserMode. */
 NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
                                    POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
                                    PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation);
