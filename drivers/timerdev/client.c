@@ -17,8 +17,9 @@
  */
 #include "ntddtimer.h"
 
-#define TIMER_CLIENT_TAG 'ilCT'
-#define TIMER_CLIENT_MAX 16 /* requests one command may send */
+#define TIMER_CLIENT_TAG       'ilCT'
+#define TIMER_CLIENT_MAX       16       /* requests one command may send */
+#define TIMER_CLIENT_MAX_DELAY 60000000 /* microseconds: a minute */
 
 /* What one request needs until it is done: its METHOD_BUFFERED buffer,
    which holds the TIMER_REQUEST going down and the TIMER_RESULT coming up. */
@@ -82,13 +83,10 @@ static VOID TimerClientCommand(ULONG Argc, PCSTR Argv[])
         DbgPrint("usage: timer <microseconds> [count]\n");
         return;
     }
-    if (!KdParseNumber("timer", Argv[1], &microseconds) ||
-        (Argc == 3 && !KdParseNumber("timer", Argv[2], &count)))
+    if (!KdParseNumber("timer", "microseconds", Argv[1], 0, TIMER_CLIENT_MAX_DELAY,
+                       &microseconds) ||
+        (Argc == 3 && !KdParseNumber("timer", "count", Argv[2], 1, TIMER_CLIENT_MAX, &count)))
         return;
-    if (microseconds > 60000000 || count < 1 || count > TIMER_CLIENT_MAX) {
-        DbgPrint("timer: at most 60000000 microseconds and 1 to %u requests\n", TIMER_CLIENT_MAX);
-        return;
-    }
     UNICODE_STRING name = RTL_CONSTANT_STRING(TIMER_DEVICE_NAME);
     PFILE_OBJECT file;
     PDEVICE_OBJECT top;

@@ -82,7 +82,8 @@ static VOID KdExecute(PSTR Line)
     if (argc == 0)
         return;
     if (argc > KD_MAX_ARGS) {
-        DbgPrint("too many words: a command takes at most %u\n", KD_MAX_ARGS - 1);
+        DbgPrint("too many words: a command takes at most %u arguments after its name\n",
+                 KD_MAX_ARGS - 1);
         return;
     }
     const KD_COMMAND_ENTRY *c = KdFindCommand(argv[0]);
@@ -108,12 +109,27 @@ VOID KdRunShell(VOID)
     }
 }
 
-BOOLEAN KdParseNumber(PCSTR Command, PCSTR Text, ULONG64 *Value)
+BOOLEAN KdParseNumber(PCSTR Command, PCSTR Argument, PCSTR Text, ULONG64 Minimum, ULONG64 Maximum,
+                      ULONG64 *Value)
 {
-    if (RtlStringToUlong64(Text, Value))
-        return TRUE;
-    DbgPrint("%s: '%s' is not a number (decimal, or hex with 0x)\n", Command, Text);
-    return FALSE;
+    ULONG64 value;
+    NTSTATUS status = RtlParseUlong64(Text, &value);
+    if (status == STATUS_INVALID_PARAMETER) {
+        DbgPrint("%s: %s '%s' is not a number (decimal, or hex with 0x)\n", Command, Argument,
+                 Text);
+        return FALSE;
+    }
+    if (status == STATUS_INTEGER_OVERFLOW || value < Minimum || value > Maximum) {
+        if (Text[0] == '0' && (Text[1] == 'x' || Text[1] == 'X'))
+            DbgPrint("%s: %s %s is out of range: 0x%llX to 0x%llX\n", Command, Argument, Text,
+                     (unsigned long long)Minimum, (unsigned long long)Maximum);
+        else
+            DbgPrint("%s: %s %s is out of range: %llu to %llu\n", Command, Argument, Text,
+                     (unsigned long long)Minimum, (unsigned long long)Maximum);
+        return FALSE;
+    }
+    *Value = value;
+    return TRUE;
 }
 
 static VOID KdPrintCommand(const KD_COMMAND_ENTRY *c)
