@@ -4,8 +4,9 @@
  * It reads a line with the line editor (lib/lineedit.c: history, cursor
  * keys, Tab to complete a command's name), splits it into words and runs
  * the command whose name is the first word. Commands register themselves
- * with KD_COMMAND (wdm.h) in the file of the subsystem they report on;
- * this file only knows how to find them in the .kshell linker section.
+ * with KD_COMMAND (wdm.h), each in the shell.c of the component whose
+ * state it shows; this file only knows how to find them in the .kshell
+ * linker section, and the helpers they share.
  */
 #include "kdp.h"
 #include "hal.h"
@@ -176,6 +177,25 @@ BOOLEAN KdParseNumber(PCSTR Command, PCSTR Argument, PCSTR Text, ULONG64 Minimum
     }
     *Value = value;
     return TRUE;
+}
+
+PVOID KdAllocateSnapshot(PCSTR Command, ULONG Count, SIZE_T Size)
+{
+    PVOID snapshot = ExAllocatePoolWithTag(NonPagedPool, Count * Size, KD_SNAPSHOT_TAG);
+    if (snapshot == NULL)
+        DbgPrint("%s: no memory for a snapshot\n", Command);
+    return snapshot;
+}
+
+VOID KdFreeSnapshot(PVOID Snapshot)
+{
+    ExFreePoolWithTag(Snapshot, KD_SNAPSHOT_TAG);
+}
+
+VOID KdPrintNotShown(ULONG Total, ULONG Shown, PCSTR What)
+{
+    if (Shown < Total)
+        DbgPrint("  ... and %u more %s, not shown\n", Total - Shown, What);
 }
 
 /* ---- `help` ------------------------------------------------------------------------ */

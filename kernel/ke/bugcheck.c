@@ -13,7 +13,6 @@
  */
 #include "ki.h"
 #include "hal.h"
-#include "kd.h"
 
 typedef struct _KI_BUGCHECK_NAME {
     ULONG Code;
@@ -197,22 +196,3 @@ VOID KeBugCheck(ULONG BugCheckCode)
 {
     KeBugCheckEx(BugCheckCode, 0, 0, 0, 0);
 }
-
-/* `bugcheck [code [p1 [p2 [p3 [p4]]]]]`: crash on purpose, to see a report. */
-static VOID KiShellBugCheck(ULONG Argc, PCSTR Argv[])
-{
-    static const char *const names[] = {"code", "p1", "p2", "p3", "p4"};
-    ULONG64 values[5] = {MANUALLY_INITIATED_CRASH, 0, 0, 0, 0};
-    if (Argc > 6) {
-        DbgPrint("usage: bugcheck [code [p1 [p2 [p3 [p4]]]]]\n");
-        return;
-    }
-    for (ULONG i = 1; i < Argc; i++) {
-        if (!KdParseNumber(Argv[0], names[i - 1], Argv[i], 0, i == 1 ? 0xFFFFFFFF : ~0ull,
-                           &values[i - 1]))
-            return;
-    }
-    KeBugCheckEx((ULONG)values[0], values[1], values[2], values[3], values[4]);
-}
-KD_COMMAND(bugcheck, "[code [p1..p4]]", "stop the system with a bug check (default 0xE2)",
-           KiShellBugCheck);

@@ -12,7 +12,6 @@
 #include "ki.h"
 #include "mm.h"
 #include "hal.h"
-#include "kd.h"
 #include "ps.h"
 
 #define KI_TRAMPOLINE_BASE     0x8000
@@ -143,21 +142,3 @@ VOID KiStartProcessors(VOID)
     }
     MmUnmapPage((PVOID)KI_TRAMPOLINE_BASE);
 }
-
-/* ---- `cpus` ----------------------------------------------------------------- */
-
-static VOID KiShellCpus(ULONG Argc, PCSTR Argv[])
-{
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("%u processor(s), local APICs in %s mode, clock source %s\n", KeNumberProcessors,
-             HalIsX2ApicEnabled() ? "x2APIC" : "xAPIC", HalClockSourceName());
-    DbgPrint("CPU  APIC  ticks       DPCs run    IPIs\n");
-    for (ULONG p = 0; p < KeNumberProcessors; p++) {
-        PKPRCB prcb = KiProcessorBlock[p];
-        DbgPrint("%-4u %-5u %-11llu %-11llu %llu\n", p, prcb->ApicId,
-                 (unsigned long long)prcb->TickCount, (unsigned long long)prcb->DpcData.DpcCount,
-                 (unsigned long long)prcb->InterruptCount[IPI_VECTOR]);
-    }
-}
-KD_COMMAND(cpus, "", "processors: APIC IDs, clock ticks, DPCs and IPIs", KiShellCpus);
