@@ -17,7 +17,11 @@ BENCH_CPUS ?= 1,2,4,8 # the processor counts make bench runs the in-kernel bench
 JOBS      ?= 2        # QEMU instances make test runs at once
 WERROR    ?= 1        # 0 to build with a compiler whose new warnings you cannot fix
 FUZZ_SECONDS ?= 30    # how long make fuzz runs each fuzzer
-V         ?= 0        # 1 to echo every command
+V         ?= 0        # 1 to echo every command and list every test result
+KARGS     ?=          # kernel options for run and debug, e.g. KARGS='kelab.verifier=irql'
+PCAP      ?= 0        # 1: run and debug write the dongle's USB traffic to build/hsi-dongle.pcap
+REPEAT    ?= 1        # make test: run the (filtered) tests this many times in a row
+JUNIT     ?=          # make test: also write the results as JUnit XML to this file
 
 CPUS := $(strip $(CPUS))
 MEM := $(strip $(MEM))
@@ -29,6 +33,19 @@ BENCH_CPUS := $(strip $(BENCH_CPUS))
 JOBS := $(strip $(JOBS))
 WERROR := $(strip $(WERROR))
 FUZZ_SECONDS := $(strip $(FUZZ_SECONDS))
+V := $(strip $(V))
+KARGS := $(strip $(KARGS))
+PCAP := $(strip $(PCAP))
+REPEAT := $(strip $(REPEAT))
+JUNIT := $(strip $(JUNIT))
+
+# Each target that runs something checks the variables it uses first,
+# before it installs, builds or starts anything (tools/check-vars).
+shquote = '$(subst ','\'',$(1))'
+check-vars = $(Q)tools/check-vars $(foreach v,$(1),$(v)=$(call shquote,$($(v))))
+RUN_VARS := CPUS MEM ACCEL DONGLE KARGS PCAP V WERROR
+TEST_VARS := TEST_CPUS ACCEL JOBS T REPEAT JUNIT V WERROR
+BENCH_VARS := CPUS BENCH_CPUS ACCEL T V WERROR
 
 ifeq ($(V),1)
 Q :=
@@ -67,11 +84,11 @@ endif
 KERNEL_ASFLAGS := -g -D__ASSEMBLER__ -Ikernel/include -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
-.PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle
+.PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle FORCE
 
 # The virtual HSI dongle (hsi-dongle/, its own Makefile): a host
 # program QEMU attaches as a USB device.
-DONGLE_MAKE = $(MAKE) --no-print-directory -C hsi-dongle O=$(abspath $(B)/hsi-dongle)
+DONGLE_MAKE = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) -C hsi-dongle O=$(abspath $(B)/hsi-dongle) V=$(V)
 DONGLE_BIN := $(B)/hsi-dongle/hsi-dongle
 
 all: kernel iso $(B)/kernel.sym $(B)/kernel.asm compile_commands.json dongle
@@ -125,9 +142,15 @@ $(B)/kernel.asm: $(B)/kernel.elf
 
 iso: $(B)/kelab.iso
 
-$(B)/kelab.iso: $(B)/kernel.elf tools/mkiso
+# The ISO's GRUB menu carries KARGS, so it is made again when they change
+# ($(B)/kargs holds the last ones).
+$(B)/kelab.iso: $(B)/kernel.elf tools/mkiso $(B)/kargs
 	@echo "  ISO     $@"
-	$(Q)tools/mkiso $< $@
+	$(Q)tools/mkiso $< $@ $(if $(KARGS),$(call shquote,$(KARGS)))
+
+$(B)/kargs: FORCE
+	@mkdir -p $(B)
+	@printf '%s\n' $(call shquote,$(KARGS)) | cmp -s - $@ || printf '%s\n' $(call shquote,$(KARGS)) > $@
 
 # compile_commands.json for clangd and clang-tidy: one entry per kernel
 # source, with the exact flags above.
@@ -175,6 +198,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS)
 
 fuzz:
+	$(call check-vars,FUZZ_SECONDS V WERROR)
 	$(Q)tools/deps build fuzz
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \
@@ -182,6 +206,7 @@ fuzz:
 		mkdir -p $(B)/fuzz/corpus-$$name; \
 		echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(B)/fuzz/$$name- \
 			$(B)/fuzz/corpus-$$name tests/fuzz/corpus/$$name 2>$(B)/fuzz/$$name.log \
 			|| { tail -n 40 $(B)/fuzz/$$name.log; echo "fuzz: $$name FAILED (log: $(B)/fuzz/$$name.log)"; exit 1; }; \
 		grep -E '^stat::number_of_executed_units' $(B)/fuzz/$$name.log | sed "s/^/  $$name: /"; \
@@ -190,18 +215,25 @@ fuzz:
 
 # ---- running ---------------------------------------------------------------
 QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL)
+# The dongle and its capture; QEMU's own messages go to $(B)/hsi-dongle.qemu.log.
+WITH_DONGLE = tools/with-dongle $(if $(filter 1,$(PCAP)),--pcap $(B)/hsi-dongle.pcap) \
+	$(DONGLE) $(DONGLE_BIN) $(B)/hsi-dongle.sock --
 
 deps:
 	$(Q)tools/deps
 
+# The console goes through the backtrace decoder: a bug check's frames get
+# their file:line (tools/decode-backtrace).
 run:
+	$(call check-vars,$(RUN_VARS))
 	$(Q)tools/deps build run
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tools/with-dongle $(DONGLE) $(DONGLE_BIN) $(B)/hsi-dongle.sock -- \
+	$(Q)tools/decode-backtrace $(B)/kernel.elf -- $(WITH_DONGLE) \
 		tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) -- $(QEMUEXTRA)
 
 # QEMU waits, halted, for `make gdb` (in another terminal).
 debug:
+	$(call check-vars,$(RUN_VARS))
 	$(Q)tools/deps build run debug
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)printf '%s\n' 'set confirm off' 'set architecture i386:x86-64' \
@@ -209,8 +241,7 @@ debug:
 		'source tools/gdb/kelab.py' \
 		'hbreak KiSystemStartup' 'echo KeLab: QEMU halted; type continue.\n' > .gdbinit
 	@echo "QEMU is waiting for gdb: run 'make gdb' in another terminal."
-	$(Q)tools/with-dongle $(DONGLE) $(DONGLE_BIN) $(B)/hsi-dongle.sock -- \
-		tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) --gdb -- $(QEMUEXTRA)
+	$(Q)$(WITH_DONGLE) tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) --gdb -- $(QEMUEXTRA)
 
 gdb:
 	$(Q)test -f .gdbinit || { echo "run 'make debug' first: it writes .gdbinit"; exit 1; }
@@ -218,24 +249,37 @@ gdb:
 
 # ---- tests -------------------------------------------------------------------
 test:
+	$(call check-vars,$(TEST_VARS))
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all host-tests
 	+$(Q)$(DONGLE_MAKE) tests
 	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) \
-		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs \
-		$(if $(T),--filter '$(T)') \
+		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs --repeat $(REPEAT) \
+		$(if $(T),--filter '$(T)') $(if $(filter 1,$(V)),--verbose) \
+		$(if $(JUNIT),--junit $(call shquote,$(JUNIT))) \
 		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest --host-tests tests/e2e \
 		--host-tests $(B)/hsi-dongle/tests
 
+# The benchmarks outside the kernel have a name for T too: boot_time and
+# hsi_dongle. With T set, each runs only if one of its globs matches it.
+bench_selected = $(if $(T),$(shell set -f; for g in $$(echo $(call shquote,$(T)) | tr , ' '); do \
+	case $(1) in ($$g) echo yes; break ;; esac; done),yes)
+
 bench:
+	$(call check-vars,$(BENCH_VARS))
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all
+ifneq ($(call bench_selected,boot_time),)
 	$(Q)python3 tools/bench/boot-time --kernel $(B)/kernel.elf --cpus $(CPUS)
 	@echo
+endif
 	$(Q)python3 tools/bench/kernel-benchmarks --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL) \
-		$(if $(T),--filter '$(T)')
+		$(if $(T),--filter '$(T)') \
+		$(if $(call bench_selected,boot_time)$(call bench_selected,hsi_dongle),--allow-none)
+ifneq ($(call bench_selected,hsi_dongle),)
 	@echo
 	+$(Q)$(DONGLE_MAKE) bench
+endif
 
 # ---- maintenance -------------------------------------------------------------
 format:
