@@ -179,10 +179,10 @@ HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(HOST_TEST_SRCS))
 
 host-tests: $(HOST_TESTS)
 
-$(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) $(wildcard lib/*.h) tests/host/ktap.h
+$(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) $(wildcard lib/*.h) tests/host/ktap.h tests/host/ktap.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(LIB_SRCS)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/host/ktap.c $(LIB_SRCS)
 
 # libFuzzer targets for the parsers of outside input (tests/fuzz/), built
 # with clang. Each runs FUZZ_SECONDS over its checked-in seed corpus;
