@@ -290,20 +290,37 @@ clean:
 
 help:
 	@echo "KeLab make targets:"
-	@echo "  all (default)  build build/kernel.elf, its ISO, kernel.sym, kernel.asm, compile_commands.json"
+	@echo "  all (default)  kernel, iso, build/kernel.sym and kernel.asm, compile_commands.json, dongle"
+	@echo "  kernel         build/kernel.elf"
+	@echo "  iso            build/kelab.iso, the kernel in a GRUB ISO with KARGS in its menu"
+	@echo "  compile_commands.json  the compilation database for clangd and clang-tidy"
+	@echo "  dongle         build the virtual HSI dongle (hsi-dongle/)"
 	@echo "  run            boot in QEMU on this terminal, HSI dongle attached (Ctrl-A x quits)"
-	@echo "  dongle         build the virtual HSI dongle (hsi-dongle)"
-	@echo "  test           run every test: kernel tests with $(TEST_CPUS) CPUs, death tests, host tests"
-	@echo "  bench          benchmarks (boot time, ...), printed as tables of medians"
-	@echo "  fuzz           run the host parser fuzzers for FUZZ_SECONDS each"
 	@echo "  debug          start QEMU halted with its gdb stub; then 'make gdb' in another terminal"
-	@echo "  gdb            attach gdb (with symbols) to 'make debug'"
-	@echo "  deps           install the Debian packages KeLab needs (run and test do it themselves)"
+	@echo "  gdb            attach gdb (with symbols and KeLab's commands) to 'make debug'"
+	@echo "  test           every test: kernel tests with TEST_CPUS CPUs, death tests, host tests"
 	@echo "  host-tests     build the host unit tests of lib/"
+	@echo "  bench          benchmarks (boot_time, in-kernel, hsi_dongle), tables of medians"
+	@echo "  fuzz           run the libFuzzer targets for FUZZ_SECONDS each"
+	@echo "  deps           install the Debian packages KeLab needs (the others do it themselves)"
 	@echo "  format         clang-format the C sources"
 	@echo "  clean          remove build output"
-	@echo "Variables (make VAR=value):"
-	@echo "  CPUS=$(CPUS)  MEM=$(MEM)  ACCEL=$(ACCEL)  QEMUEXTRA=...  DONGLE=$(DONGLE)"
-	@echo "  T=GLOB[,GLOB]  TEST_CPUS=$(TEST_CPUS)  BENCH_CPUS=$(BENCH_CPUS)  JOBS=$(JOBS)  WERROR=$(WERROR)"
-	@echo "  FUZZ_SECONDS=$(FUZZ_SECONDS)  V=1"
-	@echo "  (see README.md, 'Make targets and variables', for what each one does)"
+	@echo "  help           this list"
+	@echo "Variables (make VAR=value), with their values now:"
+	@printf '  %-24s %s\n' CPUS=$(call shquote,$(CPUS)) 'processors for run, debug and boot_time (1-64)'
+	@printf '  %-24s %s\n' MEM=$(call shquote,$(MEM)) 'guest memory (K, M, G or T)'
+	@printf '  %-24s %s\n' ACCEL=$(call shquote,$(ACCEL)) 'tcg or kvm'
+	@printf '  %-24s %s\n' DONGLE=$(call shquote,$(DONGLE)) 'far end of the dongle: loopback, echo, modem or none'
+	@printf '  %-24s %s\n' KARGS=$(call shquote,$(KARGS)) 'kernel options for run and debug (kelab.verifier=irql ...)'
+	@printf '  %-24s %s\n' PCAP=$(call shquote,$(PCAP)) '1: the USB capture in build/hsi-dongle.pcap'
+	@printf '  %-24s %s\n' QEMUEXTRA=$(call shquote,$(QEMUEXTRA)) 'extra QEMU arguments for run and debug'
+	@printf '  %-24s %s\n' T=$(call shquote,$(T)) 'globs on test or benchmark names, comma-separated'
+	@printf '  %-24s %s\n' TEST_CPUS=$(call shquote,$(TEST_CPUS)) 'CPU counts make test boots with'
+	@printf '  %-24s %s\n' BENCH_CPUS=$(call shquote,$(BENCH_CPUS)) 'CPU counts make bench boots with'
+	@printf '  %-24s %s\n' JOBS=$(call shquote,$(JOBS)) 'QEMUs make test runs at once'
+	@printf '  %-24s %s\n' REPEAT=$(call shquote,$(REPEAT)) 'make test runs everything this many times'
+	@printf '  %-24s %s\n' JUNIT=$(call shquote,$(JUNIT)) 'make test also writes JUnit XML here'
+	@printf '  %-24s %s\n' FUZZ_SECONDS=$(call shquote,$(FUZZ_SECONDS)) 'seconds per fuzzer'
+	@printf '  %-24s %s\n' WERROR=$(call shquote,$(WERROR)) '0 builds without -Werror'
+	@printf '  %-24s %s\n' V=$(call shquote,$(V)) '1 echoes every command and lists every test result'
+	@echo "(README.md, 'Make targets and variables', says more of each)"
