@@ -28,22 +28,25 @@ class Ktap:
 
     def __init__(self, suite):
         self.suite = suite
-        self.results = []  # (name, ok, detail lines shown if it failed)
+        self.results = []  # (name, ok, detail lines shown if it failed, directive)
 
     def check(self, name, ok, detail=""):
-        self.results.append((name, bool(ok), str(detail).splitlines()[-30:]))
+        self.results.append((name, bool(ok), str(detail).splitlines()[-30:], ""))
         return ok
+
+    def skip(self, name, reason):
+        self.results.append((name, True, [], f" # SKIP {reason}"))
 
     def finish(self):
         """Print the suite; the exit status for the program (0 if all passed)."""
         print(f"KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: {self.suite}")
         print(f"    1..{len(self.results)}")
-        for number, (name, ok, detail) in enumerate(self.results, 1):
+        for number, (name, ok, detail, directive) in enumerate(self.results, 1):
             if not ok:
                 for line in detail:
                     print(f"    # {name}: {line}")
-            print(f"    {'ok' if ok else 'not ok'} {number} {name}")
-        failed = not self.results or not all(ok for _, ok, _ in self.results)
+            print(f"    {'ok' if ok else 'not ok'} {number} {name}{directive}")
+        failed = not self.results or not all(ok for _, ok, _, _ in self.results)
         print(f"{'not ok' if failed else 'ok'} 1 {self.suite}", flush=True)
         return 1 if failed else 0
 
