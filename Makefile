@@ -223,7 +223,7 @@ deps:
 	$(Q)tools/deps
 
 # The console goes through the backtrace decoder: a bug check's frames get
-# their file:line (tools/decode-backtrace).
+# their file:line (tools/decode-backtrace). So does debug's.
 run:
 	$(call check-vars,$(RUN_VARS))
 	$(Q)tools/deps build run
@@ -241,7 +241,8 @@ debug:
 		'source tools/gdb/kelab.py' \
 		'hbreak KiSystemStartup' 'echo KeLab: QEMU halted; type continue.\n' > .gdbinit
 	@echo "QEMU is waiting for gdb: run 'make gdb' in another terminal."
-	$(Q)$(WITH_DONGLE) tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) --gdb -- $(QEMUEXTRA)
+	$(Q)tools/decode-backtrace $(B)/kernel.elf -- $(WITH_DONGLE) \
+		tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) --gdb -- $(QEMUEXTRA)
 
 gdb:
 	$(Q)test -f .gdbinit || { echo "run 'make debug' first: it writes .gdbinit"; exit 1; }
