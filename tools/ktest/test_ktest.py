@@ -135,7 +135,7 @@ class DeathJudgement(unittest.TestCase):
         self.assertEqual(self.judge("death_started.log", 0), "the machine triple-faulted: no bugcheck")
 
     def test_timeout(self):
-        self.assertEqual(self.judge("death_started.log", None), "it timed out after 120 s")
+        self.assertEqual(self.judge("death_started.log", None), "it hung: no output for 120 s")
 
     def test_bugcheck_status_without_stop_line(self):
         self.assertEqual(self.judge("death_started.log", 37),
@@ -236,8 +236,16 @@ class EndToEnd(unittest.TestCase):
         run = Run(self, [LIST, boot("kelab.mode=test", "hang_mid_suite.log", 33, hang=True),
                          AFTER_OVERRUN, DOUBLE_FREE, NULL_DEREF], "--timeout", HANG_TIMEOUT)
         self.assertEqual([f.split(" (log:")[0] for f in run.failures()],
-                         ["FAIL pool.overrun_detected [cpus=1]: timed out after 8 s"])
+                         ["FAIL pool.overrun_detected [cpus=1]: hung: no output for 8 s (or ran 80 s in all)"])
         self.assertEqual(run.lines[-1], "7 passed, 1 failed")
+
+    def test_a_slow_boot_that_keeps_printing_is_not_hung(self):
+        # Each line comes a little later than the last, the whole boot takes
+        # longer than --timeout: it is slow, not hung.
+        slow = dict(ALL_PASS, pace=float(HANG_TIMEOUT) / 16)
+        run = Run(self, [LIST, slow, DOUBLE_FREE, NULL_DEREF], "--timeout", HANG_TIMEOUT)
+        self.assertEqual(run.failures(), [])
+        self.assertEqual(run.lines[-1], "7 passed, 0 failed")
 
     def test_crash_between_cases_blames_the_next_one(self):
         run = Run(self, [LIST, boot("kelab.mode=test", "crash_between_cases.log", 37),
@@ -330,7 +338,7 @@ class DeathTests(unittest.TestCase):
             ("death_returned.log", 35, {}, "its body returned (not ok)"),
             ("death_started.log", 0, {}, "the machine triple-faulted"),
             ("death_started.log", 37, {}, "QEMU exited 37 (bugcheck) with no STOP line"),
-            ("death_started.log", 33, {"hang": True}, "it timed out after 8 s"),
+            ("death_started.log", 33, {"hang": True}, "it hung: no output for 8 s"),
         ]
         for log, exit, more, what in cases:
             with self.subTest(log=log, exit=exit):
@@ -399,7 +407,7 @@ class HostTests(unittest.TestCase):
         host_program(directory, "quits", "crash_between_cases.log", exit=0)
         run = Run(self, [], "--timeout", HANG_TIMEOUT, host_tests=[directory], kernel=False)
         self.assertEqual(sorted(f.split(" (log:")[0] for f in run.failures()), [
-            "FAIL hangs.pool.overrun_detected: timed out after 8 s",
+            "FAIL hangs.pool.overrun_detected: hung: no output for 8 s (or ran 80 s in all)",
             "FAIL liar: exited 1 (failed) but every test in its KTAP passed",
             "FAIL quits.pool: exited 0 with its KTAP output truncated",
             "FAIL segv.pool.overrun_detected: killed by SIGSEGV",
