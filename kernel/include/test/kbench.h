@@ -2,7 +2,7 @@
  * kbench.h: in-kernel benchmarks, run by `make bench` (kelab.mode=bench).
  *
  * A benchmark measures many samples of one operation and reports their
- * median and 99th percentile; the host script (tools/bench/kernelbench)
+ * median and 99th percentile; the host script (tools/bench/kernel-benchmarks)
  * boots it with 1, 2, 4... processors and prints a table. Benchmarks never
  * pass or fail: timing under emulation is for comparing, not for judging.
  *
@@ -23,9 +23,8 @@ typedef struct _KBENCH_CASE {
 
 #define KBENCH(name)                                                                               \
     static VOID KbBench_##name(VOID);                                                              \
-    static const KBENCH_CASE KbCase_##name __attribute__((section(".kbench"), used,                \
-                                                          aligned(8))) = {#name,                   \
-                                                                          KbBench_##name};         \
+    static const KBENCH_CASE KbCase_##name                                                         \
+        __attribute__((section(".kbench"), used, aligned(8))) = {#name, KbBench_##name};           \
     static VOID KbBench_##name(VOID)
 
 /* A timestamp for samples (the time stamp counter: cheap to read, and
