@@ -92,6 +92,9 @@ static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
      "A stack buffer overrun overwrote the stack cookie of a function (P1 0 = /GS check)."},
     {PHASE0_INITIALIZATION_FAILED, "PHASE0_INITIALIZATION_FAILED",
      "The kernel could not start: a boot step failed (P1 which step)."},
+    {INSTALL_MORE_MEMORY, "INSTALL_MORE_MEMORY",
+     "There is not enough memory to start KeLab with this many processors (P1 physical pages "
+     "found, P2 the lowest, P3 the highest)."},
     {INCONSISTENT_IRP, "INCONSISTENT_IRP",
      "An IRP with no thread to return to was completed past its top: a driver's own IRP "
      "(IoAllocateIrp) needs a completion routine that returns STATUS_MORE_PROCESSING_REQUIRED "
