@@ -9,7 +9,7 @@
  * one level per quantum end, back to the base.
  *
  * A readied thread's priority is read by a checker that runs above it on
- * the only processor it may use (NtRunPinned): it cannot have run, so no
+ * the only processor it may use (ConfRunPinned): it cannot have run, so no
  * quantum of it can have ended, and what the checker reads is exactly what
  * the call gave.
  */
@@ -22,7 +22,7 @@ typedef struct _BOOST_CASE {
     KPRIORITY Increment; /* given by the call that satisfies its wait */
     KPRIORITY Expected;  /* its priority once readied */
     KEVENT Event;
-    NT_WAITER Waiter;
+    CONF_WAITER Waiter;
     volatile KPRIORITY Readied;
 } BOOST_CASE;
 
@@ -31,9 +31,9 @@ typedef struct _BOOST_CASE {
 static VOID SetAndRead(PVOID Context)
 {
     BOOST_CASE *c = Context;
-    c->Waiter = (NT_WAITER){
-        .Objects = {&c->Event}, .Base = c->Base, .Affinity = NT_AFFINITY(CHECKED_PROCESSOR)};
-    if (NtStartWaiter(&c->Waiter)) {
+    c->Waiter = (CONF_WAITER){
+        .Objects = {&c->Event}, .Base = c->Base, .Affinity = CONF_AFFINITY(CHECKED_PROCESSOR)};
+    if (ConfStartWaiter(&c->Waiter)) {
         KeSetEvent(&c->Event, c->Increment, FALSE);
         c->Readied = KeQueryPriorityThread(c->Waiter.Thread);
     } else {
@@ -46,8 +46,8 @@ static VOID RunBoostCase(KPRIORITY Base, KPRIORITY Increment, KPRIORITY Expected
 {
     BOOST_CASE c = {.Base = Base, .Increment = Increment, .Expected = Expected, .Readied = -1};
     KeInitializeEvent(&c.Event, SynchronizationEvent, FALSE);
-    NtRunPinned(CHECKED_PROCESSOR, SetAndRead, &c);
-    NtJoinWaiter(&c.Waiter);
+    ConfRunPinned(CHECKED_PROCESSOR, SetAndRead, &c);
+    ConfJoinWaiter(&c.Waiter);
     KtCheck(KtEq, c.Waiter.Status, STATUS_SUCCESS, "wait status", "STATUS_SUCCESS", File, Line);
     KtCheck(KtEq, c.Readied, Expected, "priority once readied", "expected", File, Line);
 }
@@ -79,28 +79,28 @@ KTEST(nt_boost, real_time_threads_are_never_boosted)
    it waited (14, unless a quantum ended first), not at base + 1. */
 typedef struct _REWAIT {
     KEVENT First, Second;
-    NT_WAITER Waiter;
+    CONF_WAITER Waiter;
     KPRIORITY AfterFirst, Waiting, AfterSecond;
 } REWAIT;
 
-static VOID WaitAgain(NT_WAITER *Waiter)
+static VOID WaitAgain(CONF_WAITER *Waiter)
 {
     REWAIT *r = Waiter->Context;
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     KeWaitForSingleObject(&r->Second, Executive, KernelMode, FALSE, &timeout);
 }
 
 static VOID BoostTwice(PVOID Context)
 {
     REWAIT *r = Context;
-    r->Waiter = (NT_WAITER){.Objects = {&r->First},
-                            .Affinity = NT_AFFINITY(CHECKED_PROCESSOR),
-                            .AfterWake = WaitAgain,
-                            .Context = r};
-    BOOLEAN started = NtStartWaiter(&r->Waiter);
+    r->Waiter = (CONF_WAITER){.Objects = {&r->First},
+                              .Affinity = CONF_AFFINITY(CHECKED_PROCESSOR),
+                              .AfterWake = WaitAgain,
+                              .Context = r};
+    BOOLEAN started = ConfStartWaiter(&r->Waiter);
     KeSetEvent(&r->First, 6, FALSE);
     r->AfterFirst = KeQueryPriorityThread(r->Waiter.Thread);
-    if (started && NT_AWAIT(NtIsWaitingOn(&r->Second, r->Waiter.Thread))) {
+    if (started && CONF_AWAIT(ConfIsWaitingOn(&r->Second, r->Waiter.Thread))) {
         r->Waiting = KeQueryPriorityThread(r->Waiter.Thread); /* waiting: it cannot change */
         KeSetEvent(&r->Second, EVENT_INCREMENT, FALSE);
         r->AfterSecond = KeQueryPriorityThread(r->Waiter.Thread);
@@ -113,8 +113,8 @@ KTEST(nt_boost, a_boost_never_lowers_a_boosted_thread)
     REWAIT r = {0};
     KeInitializeEvent(&r.First, SynchronizationEvent, FALSE);
     KeInitializeEvent(&r.Second, SynchronizationEvent, FALSE);
-    NtRunPinned(CHECKED_PROCESSOR, BoostTwice, &r);
-    NtJoinWaiter(&r.Waiter);
+    ConfRunPinned(CHECKED_PROCESSOR, BoostTwice, &r);
+    ConfJoinWaiter(&r.Waiter);
     KT_EXPECT_EQ(r.AfterFirst, 14);
     KT_EXPECT_EQ(r.AfterSecond, r.Waiting > 9 ? r.Waiting : 9);
     KT_EXPECT_GT(r.Waiting, 9); /* it waited again within five quanta of its wake */
@@ -128,11 +128,11 @@ typedef struct _BOOST_ALL {
     KEVENT Notification, Synchronization;
     KSEMAPHORE Semaphore;
     KMUTEX Mutex;
-    NT_WAITER Waiters[7];
+    CONF_WAITER Waiters[7];
     KPRIORITY Readied[7];
 } BOOST_ALL;
 
-static VOID ReleaseMutexAfterWake(NT_WAITER *Waiter)
+static VOID ReleaseMutexAfterWake(CONF_WAITER *Waiter)
 {
     if (Waiter->Status == STATUS_SUCCESS)
         KeReleaseMutex(Waiter->Context, FALSE);
@@ -147,11 +147,11 @@ static VOID BoostEveryWay(PVOID Context)
     BOOLEAN started = TRUE;
     KeWaitForMutexObject(&b->Mutex, Executive, KernelMode, FALSE, NULL);
     for (ULONG i = 0; i < 7 && started; i++) {
-        b->Waiters[i] = (NT_WAITER){.Objects = {objects[i]},
-                                    .Affinity = NT_AFFINITY(CHECKED_PROCESSOR),
-                                    .AfterWake = i == 6 ? ReleaseMutexAfterWake : NULL,
-                                    .Context = &b->Mutex};
-        started = NtStartWaiter(&b->Waiters[i]);
+        b->Waiters[i] = (CONF_WAITER){.Objects = {objects[i]},
+                                      .Affinity = CONF_AFFINITY(CHECKED_PROCESSOR),
+                                      .AfterWake = i == 6 ? ReleaseMutexAfterWake : NULL,
+                                      .Context = &b->Mutex};
+        started = ConfStartWaiter(&b->Waiters[i]);
     }
     KeSetEvent(&b->Notification, IO_NETWORK_INCREMENT, FALSE);
     KeSetEvent(&b->Synchronization, IO_KEYBOARD_INCREMENT, FALSE);
@@ -170,9 +170,9 @@ KTEST(nt_boost, every_routine_that_satisfies_a_wait_boosts_it)
     KeInitializeEvent(&b.Synchronization, SynchronizationEvent, FALSE);
     KeInitializeSemaphore(&b.Semaphore, 0, 2);
     KeInitializeMutex(&b.Mutex, 0);
-    NtRunPinned(CHECKED_PROCESSOR, BoostEveryWay, &b);
+    ConfRunPinned(CHECKED_PROCESSOR, BoostEveryWay, &b);
     for (ULONG i = 0; i < 7; i++) {
-        NtJoinWaiter(&b.Waiters[i]);
+        ConfJoinWaiter(&b.Waiters[i]);
         KT_EXPECT_EQ(b.Waiters[i].Status, STATUS_SUCCESS);
         KT_EXPECT_EQ(b.Readied[i], expected[i]);
     }
@@ -195,7 +195,7 @@ static LONGLONG Ticks(VOID)
    its base. */
 typedef struct _DECAY {
     KEVENT Event;
-    NT_WAITER Waiter;
+    CONF_WAITER Waiter;
     KPRIORITY Readied;
     LONGLONG WokenAt; /* the tick count just after the wake */
     KPRIORITY Level[16];
@@ -204,10 +204,10 @@ typedef struct _DECAY {
     BOOLEAN Rose;
 } DECAY;
 
-static VOID WatchDecay(NT_WAITER *Waiter)
+static VOID WatchDecay(CONF_WAITER *Waiter)
 {
     DECAY *d = Waiter->Context;
-    ULONG64 deadline = KeQueryInterruptTime() + NT_WAIT_MS * 10000ull;
+    ULONG64 deadline = KeQueryInterruptTime() + CONF_WAIT_MS * 10000ull;
     KPRIORITY last = HIGH_PRIORITY, now;
     do {
         now = KeQueryPriorityThread(KeGetCurrentThread());
@@ -218,15 +218,17 @@ static VOID WatchDecay(NT_WAITER *Waiter)
             d->SeenAt[d->Count++] = Ticks();
         }
         last = now;
-    } while (now > NT_SYSTEM_BASE_PRIORITY && KeQueryInterruptTime() < deadline);
+    } while (now > CONF_SYSTEM_BASE_PRIORITY && KeQueryInterruptTime() < deadline);
 }
 
 static VOID BoostBy6(PVOID Context)
 {
     DECAY *d = Context;
-    d->Waiter = (NT_WAITER){
-        .Objects = {&d->Event}, .Affinity = NT_AFFINITY(0), .AfterWake = WatchDecay, .Context = d};
-    BOOLEAN started = NtStartWaiter(&d->Waiter);
+    d->Waiter = (CONF_WAITER){.Objects = {&d->Event},
+                              .Affinity = CONF_AFFINITY(0),
+                              .AfterWake = WatchDecay,
+                              .Context = d};
+    BOOLEAN started = ConfStartWaiter(&d->Waiter);
     KeSetEvent(&d->Event, started ? 6 : IO_NO_INCREMENT, FALSE);
     d->WokenAt = Ticks();
     d->Readied = KeQueryPriorityThread(d->Waiter.Thread);
@@ -241,12 +243,12 @@ KTEST(nt_boost, a_boost_decays_one_level_per_quantum_back_to_the_base)
 {
     DECAY d = {0};
     KeInitializeEvent(&d.Event, SynchronizationEvent, FALSE);
-    NtRunPinned(0, BoostBy6, &d);
-    NtJoinWaiter(&d.Waiter);
+    ConfRunPinned(0, BoostBy6, &d);
+    ConfJoinWaiter(&d.Waiter);
     KT_EXPECT_EQ(d.Readied, 14);
     KT_EXPECT_FALSE(d.Rose);
     KT_ASSERT_TRUE(d.Count > 0);
-    KT_EXPECT_EQ(d.Level[d.Count - 1], NT_SYSTEM_BASE_PRIORITY);
+    KT_EXPECT_EQ(d.Level[d.Count - 1], CONF_SYSTEM_BASE_PRIORITY);
     for (ULONG i = 0; i < d.Count; i++) {
         KT_EXPECT_LE(d.Level[i], 14);
         KT_EXPECT_GE(d.SeenAt[i] - d.WokenAt, 3 * (14 - d.Level[i]));
@@ -272,7 +274,7 @@ KTEST(nt_boost, a_boost_decays_one_level_per_quantum_back_to_the_base)
  */
 typedef struct _QUANTUM {
     KEVENT First, Ready, Second;
-    NT_WAITER Waiter;
+    CONF_WAITER Waiter;
     KPRIORITY Readied, AfterATick;
     LONGLONG CheckerEndedAt; /* the tick count when the checker last ran */
 } QUANTUM;
@@ -284,12 +286,12 @@ static VOID SpinTicks(LONGLONG Count)
         YieldProcessor();
 }
 
-static VOID UseUpAQuantumAndWaitAgain(NT_WAITER *Waiter)
+static VOID UseUpAQuantumAndWaitAgain(CONF_WAITER *Waiter)
 {
     QUANTUM *q = Waiter->Context;
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
-    ULONG64 deadline = KeQueryInterruptTime() + NT_WAIT_MS * 10000ull;
-    while (KeQueryPriorityThread(KeGetCurrentThread()) > NT_SYSTEM_BASE_PRIORITY &&
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
+    ULONG64 deadline = KeQueryInterruptTime() + CONF_WAIT_MS * 10000ull;
+    while (KeQueryPriorityThread(KeGetCurrentThread()) > CONF_SYSTEM_BASE_PRIORITY &&
            KeQueryInterruptTime() < deadline)
         YieldProcessor();
     SpinTicks(2);
@@ -304,12 +306,12 @@ static VOID UseUpAQuantumAndWaitAgain(NT_WAITER *Waiter)
 static VOID WakeTwice(PVOID Context)
 {
     QUANTUM *q = Context;
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
-    q->Waiter = (NT_WAITER){.Objects = {&q->First},
-                            .Affinity = NT_AFFINITY(0),
-                            .AfterWake = UseUpAQuantumAndWaitAgain,
-                            .Context = q};
-    BOOLEAN started = NtStartWaiter(&q->Waiter);
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
+    q->Waiter = (CONF_WAITER){.Objects = {&q->First},
+                              .Affinity = CONF_AFFINITY(0),
+                              .AfterWake = UseUpAQuantumAndWaitAgain,
+                              .Context = q};
+    BOOLEAN started = ConfStartWaiter(&q->Waiter);
     KeSetEvent(&q->First, EVENT_INCREMENT, FALSE);
     if (started && KeWaitForSingleObject(&q->Ready, Executive, KernelMode, FALSE, &timeout) ==
                        STATUS_SUCCESS) {
@@ -326,8 +328,8 @@ KTEST(nt_boost, a_boost_lasts_a_full_quantum_from_the_wake)
     KeInitializeEvent(&q.First, SynchronizationEvent, FALSE);
     KeInitializeEvent(&q.Ready, SynchronizationEvent, FALSE);
     KeInitializeEvent(&q.Second, SynchronizationEvent, FALSE);
-    NtRunPinned(0, WakeTwice, &q);
-    NtJoinWaiter(&q.Waiter);
-    KT_EXPECT_EQ(q.Readied, NT_SYSTEM_BASE_PRIORITY + IO_NETWORK_INCREMENT);
-    KT_EXPECT_EQ(q.AfterATick, NT_SYSTEM_BASE_PRIORITY + IO_NETWORK_INCREMENT);
+    ConfRunPinned(0, WakeTwice, &q);
+    ConfJoinWaiter(&q.Waiter);
+    KT_EXPECT_EQ(q.Readied, CONF_SYSTEM_BASE_PRIORITY + IO_NETWORK_INCREMENT);
+    KT_EXPECT_EQ(q.AfterATick, CONF_SYSTEM_BASE_PRIORITY + IO_NETWORK_INCREMENT);
 }

@@ -55,14 +55,14 @@ static VOID InitializeRecord(DPC_RECORD *R)
    moves it there at once): a DPC it queues without a target runs there. */
 static KAFFINITY PinToProcessor0(VOID)
 {
-    return KeSetSystemAffinityThreadEx(NT_AFFINITY(0));
+    return KeSetSystemAffinityThreadEx(CONF_AFFINITY(0));
 }
 
 KTEST(nt_dpc, initialize_fills_every_field)
 {
     KDPC d;
     int context;
-    NtPoison(&d);
+    ConfPoison(&d);
     KeInitializeDpc(&d, RecordDpc, &context);
     KT_EXPECT_EQ(d.Type, DpcObject);
     KT_EXPECT_EQ(d.Importance, MediumImportance);
@@ -198,7 +198,7 @@ KTEST(nt_dpc, a_targeted_dpc_runs_on_its_processor)
         InitializeRecord(&r);
         KeSetTargetProcessorDpc(&r.Dpc, (CCHAR)p);
         KT_EXPECT_TRUE(KeInsertQueueDpc(&r.Dpc, (PVOID)(ULONG_PTR)p, NULL));
-        if (NT_AWAIT(r.Runs == 1)) {
+        if (CONF_AWAIT(r.Runs == 1)) {
             KT_EXPECT_EQ(r.Processor, p);
             KT_EXPECT_EQ(r.Irql, DISPATCH_LEVEL);
             KT_EXPECT_EQ(r.Argument1, (PVOID)(ULONG_PTR)p);
@@ -231,7 +231,7 @@ KTEST(nt_dpc, a_processor_runs_its_dpcs_one_after_another)
         KtRunOnProcessor(p, QueueBehindMe, &n);
         KT_EXPECT_TRUE(n.Inserted);
         KT_EXPECT_EQ(n.RunsWhileOuterRan, 0);
-        if (NT_AWAIT(n.Inner.Runs == 1))
+        if (CONF_AWAIT(n.Inner.Runs == 1))
             KT_EXPECT_EQ(n.Inner.Processor, p);
     }
 }

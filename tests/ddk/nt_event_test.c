@@ -28,10 +28,11 @@ KTEST(nt_event, initialize_fills_every_header_field)
     for (EVENT_TYPE type = NotificationEvent; type <= SynchronizationEvent; type++) {
         for (BOOLEAN state = FALSE; state <= TRUE; state++) {
             KEVENT e;
-            NtPoison(&e);
+            ConfPoison(&e);
             KeInitializeEvent(&e, type, state);
-            NT_EXPECT_HEADER(&e, 0, .Type = EventObjectType(type), .Absolute = 0,
-                             .Size = NT_SIZE_IN_LONGS(KEVENT), .Inserted = 0, .SignalState = state);
+            CONF_EXPECT_HEADER(&e, 0, .Type = EventObjectType(type), .Absolute = 0,
+                               .Size = CONF_SIZE_IN_LONGS(KEVENT), .Inserted = 0,
+                               .SignalState = state);
         }
     }
 }
@@ -50,8 +51,8 @@ KTEST(nt_event, set_returns_the_previous_state_and_stores_1)
         e.Header.SignalState = 0x23456789;
         KT_EXPECT_EQ(KeSetEvent(&e, IO_NO_INCREMENT, FALSE), 0x23456789);
         KT_EXPECT_EQ(KeReadStateEvent(&e), 1);
-        NT_EXPECT_HEADER(&e, 0, .Type = EventObjectType(type), .Size = NT_SIZE_IN_LONGS(KEVENT),
-                         .SignalState = 1);
+        CONF_EXPECT_HEADER(&e, 0, .Type = EventObjectType(type), .Size = CONF_SIZE_IN_LONGS(KEVENT),
+                           .SignalState = 1);
     }
 }
 
@@ -64,8 +65,8 @@ KTEST(nt_event, reset_returns_the_previous_state_and_stores_0)
     KT_EXPECT_EQ(KeResetEvent(&e), 0);
     e.Header.SignalState = 7;
     KT_EXPECT_EQ(KeResetEvent(&e), 7);
-    NT_EXPECT_HEADER(&e, 0, .Type = EventNotificationObject, .Size = NT_SIZE_IN_LONGS(KEVENT),
-                     .SignalState = 0);
+    CONF_EXPECT_HEADER(&e, 0, .Type = EventNotificationObject, .Size = CONF_SIZE_IN_LONGS(KEVENT),
+                       .SignalState = 0);
 }
 
 KTEST(nt_event, clear_stores_0)
@@ -73,8 +74,8 @@ KTEST(nt_event, clear_stores_0)
     KEVENT e;
     KeInitializeEvent(&e, SynchronizationEvent, TRUE);
     KeClearEvent(&e);
-    NT_EXPECT_HEADER(&e, 0, .Type = EventSynchronizationObject, .Size = NT_SIZE_IN_LONGS(KEVENT),
-                     .SignalState = 0);
+    CONF_EXPECT_HEADER(&e, 0, .Type = EventSynchronizationObject,
+                       .Size = CONF_SIZE_IN_LONGS(KEVENT), .SignalState = 0);
     KeClearEvent(&e);
     KT_EXPECT_EQ(KeReadStateEvent(&e), 0);
 }
@@ -97,8 +98,8 @@ KTEST(nt_event, pulse_without_waiters_returns_the_previous_state_and_stores_0)
         KT_EXPECT_EQ(KeReadStateEvent(&e), 0);
         KeSetEvent(&e, IO_NO_INCREMENT, FALSE);
         KT_EXPECT_EQ(KePulseEvent(&e, IO_NO_INCREMENT, FALSE), 1);
-        NT_EXPECT_HEADER(&e, 0, .Type = EventObjectType(type), .Size = NT_SIZE_IN_LONGS(KEVENT),
-                         .SignalState = 0);
+        CONF_EXPECT_HEADER(&e, 0, .Type = EventObjectType(type), .Size = CONF_SIZE_IN_LONGS(KEVENT),
+                           .SignalState = 0);
     }
 }
 
@@ -136,7 +137,7 @@ KTEST(nt_event, wait_true_returns_at_synch_level_and_the_next_wait_at_the_caller
         KEVENT a, b;
         KIRQL old, between[4], after[4];
         NTSTATUS status[4];
-        LARGE_INTEGER zero = {.QuadPart = 0}, shortDelay = {.QuadPart = NT_MS(1)};
+        LARGE_INTEGER zero = {.QuadPart = 0}, shortDelay = {.QuadPart = CONF_MS(1)};
         PVOID both[2] = {&a, &b};
         KeInitializeEvent(&a, NotificationEvent, FALSE);
         KeInitializeEvent(&b, NotificationEvent, TRUE);
@@ -178,51 +179,51 @@ KTEST(nt_event, wait_true_returns_at_synch_level_and_the_next_wait_at_the_caller
 
 /* ---- waiters ---------------------------------------------------------------------- */
 
-/* Starts WAITERS waiters on Event, in order (NtStartWaiters), and checks
+/* Starts WAITERS waiters on Event, in order (ConfStartWaiters), and checks
    the order of their wait blocks. */
-static BOOLEAN StartWaitersInOrder(PKEVENT Event, NT_WAITER Waiters[WAITERS],
+static BOOLEAN StartWaitersInOrder(PKEVENT Event, CONF_WAITER Waiters[WAITERS],
                                    volatile LONG *Sequence)
 {
-    NT_WAITER waiter = {.Objects = {Event}, .Sequence = Sequence};
-    if (!NtStartWaiters(Waiters, WAITERS, &waiter))
+    CONF_WAITER waiter = {.Objects = {Event}, .Sequence = Sequence};
+    if (!ConfStartWaiters(Waiters, WAITERS, &waiter))
         return FALSE;
     for (ULONG i = 0; i < WAITERS; i++)
-        KT_EXPECT_EQ(NtWaiterAt(Event, i), Waiters[i].Thread);
+        KT_EXPECT_EQ(ConfWaiterAt(Event, i), Waiters[i].Thread);
     return TRUE;
 }
 
 KTEST(nt_event, a_waiters_wait_block_describes_its_wait)
 {
     KEVENT e;
-    NT_WAITER w = {.Objects = {&e}};
+    CONF_WAITER w = {.Objects = {&e}};
     KeInitializeEvent(&e, NotificationEvent, FALSE);
-    if (NtStartWaiter(&w)) {
-        PKWAIT_BLOCK block = NtWaitBlockAt(&e, 0);
+    if (ConfStartWaiter(&w)) {
+        PKWAIT_BLOCK block = ConfWaitBlockAt(&e, 0);
         KT_EXPECT_EQ(block->Thread, w.Thread);
         KT_EXPECT_EQ(block->Object, &e);
         KT_EXPECT_EQ(block->WaitKey, 0);
         KT_EXPECT_EQ(block->WaitType, WaitAny);
-        NT_EXPECT_HEADER(&e, 1, .Type = EventNotificationObject, .Size = NT_SIZE_IN_LONGS(KEVENT),
-                         .SignalState = 0);
+        CONF_EXPECT_HEADER(&e, 1, .Type = EventNotificationObject,
+                           .Size = CONF_SIZE_IN_LONGS(KEVENT), .SignalState = 0);
     }
     KeSetEvent(&e, IO_NO_INCREMENT, FALSE);
-    NtJoinWaiter(&w);
+    ConfJoinWaiter(&w);
     KT_EXPECT_EQ(w.Status, STATUS_SUCCESS);
 }
 
 KTEST(nt_event, notification_set_releases_every_waiter_and_stays_signaled)
 {
     KEVENT e;
-    NT_WAITER w[WAITERS] = {0};
+    CONF_WAITER w[WAITERS] = {0};
     volatile LONG sequence = 0;
     KeInitializeEvent(&e, NotificationEvent, FALSE);
     if (StartWaitersInOrder(&e, w, &sequence)) {
         KT_EXPECT_EQ(KeSetEvent(&e, IO_NO_INCREMENT, FALSE), 0);
         /* Released by the call itself: nobody is left on the list. */
-        NT_EXPECT_HEADER(&e, 0, .Type = EventNotificationObject, .Size = NT_SIZE_IN_LONGS(KEVENT),
-                         .SignalState = 1);
+        CONF_EXPECT_HEADER(&e, 0, .Type = EventNotificationObject,
+                           .Size = CONF_SIZE_IN_LONGS(KEVENT), .SignalState = 1);
     }
-    NtJoinWaiters(w, WAITERS);
+    ConfJoinWaiters(w, WAITERS);
     for (ULONG i = 0; i < WAITERS; i++) {
         KT_EXPECT_EQ(w[i].Status, STATUS_SUCCESS);
         KT_EXPECT_EQ(w[i].IrqlOnWake, PASSIVE_LEVEL);
@@ -233,47 +234,47 @@ KTEST(nt_event, notification_set_releases_every_waiter_and_stays_signaled)
 KTEST(nt_event, synchronization_set_releases_the_first_waiter_only)
 {
     KEVENT e;
-    NT_WAITER w[WAITERS] = {0};
+    CONF_WAITER w[WAITERS] = {0};
     volatile LONG sequence = 0;
     KeInitializeEvent(&e, SynchronizationEvent, FALSE);
     if (StartWaitersInOrder(&e, w, &sequence)) {
         for (ULONG round = 0; round < WAITERS; round++) {
             KT_EXPECT_EQ(KeSetEvent(&e, IO_NO_INCREMENT, FALSE), 0);
             /* The first in line went, and took the signal with it. */
-            NT_EXPECT_HEADER(&e, WAITERS - round - 1, .Type = EventSynchronizationObject,
-                             .Size = NT_SIZE_IN_LONGS(KEVENT), .SignalState = 0);
+            CONF_EXPECT_HEADER(&e, WAITERS - round - 1, .Type = EventSynchronizationObject,
+                               .Size = CONF_SIZE_IN_LONGS(KEVENT), .SignalState = 0);
             if (round + 1 < WAITERS)
-                KT_EXPECT_EQ(NtWaiterAt(&e, 0), w[round + 1].Thread);
-            NtJoinWaiter(&w[round]);
+                KT_EXPECT_EQ(ConfWaiterAt(&e, 0), w[round + 1].Thread);
+            ConfJoinWaiter(&w[round]);
             KT_EXPECT_EQ(w[round].Status, STATUS_SUCCESS);
         }
         /* Nobody waits: it stays signaled until a wait consumes it. */
         KT_EXPECT_EQ(KeSetEvent(&e, IO_NO_INCREMENT, FALSE), 0);
         KT_EXPECT_EQ(KeReadStateEvent(&e), 1);
     }
-    NtJoinWaiters(w, WAITERS);
+    ConfJoinWaiters(w, WAITERS);
 }
 
 KTEST(nt_event, pulse_releases_what_a_set_would_and_stores_0)
 {
     KEVENT n, s;
-    NT_WAITER wn[WAITERS] = {0}, ws[WAITERS] = {0};
+    CONF_WAITER wn[WAITERS] = {0}, ws[WAITERS] = {0};
     volatile LONG sequence = 0;
     KeInitializeEvent(&n, NotificationEvent, FALSE);
     KeInitializeEvent(&s, SynchronizationEvent, FALSE);
     if (StartWaitersInOrder(&n, wn, &sequence) && StartWaitersInOrder(&s, ws, &sequence)) {
         KT_EXPECT_EQ(KePulseEvent(&n, IO_NO_INCREMENT, FALSE), 0);
-        NT_EXPECT_HEADER(&n, 0, .Type = EventNotificationObject, .Size = NT_SIZE_IN_LONGS(KEVENT),
-                         .SignalState = 0);
+        CONF_EXPECT_HEADER(&n, 0, .Type = EventNotificationObject,
+                           .Size = CONF_SIZE_IN_LONGS(KEVENT), .SignalState = 0);
         KT_EXPECT_EQ(KePulseEvent(&s, IO_NO_INCREMENT, FALSE), 0);
-        NT_EXPECT_HEADER(&s, WAITERS - 1, .Type = EventSynchronizationObject,
-                         .Size = NT_SIZE_IN_LONGS(KEVENT), .SignalState = 0);
-        KT_EXPECT_EQ(NtWaiterAt(&s, 0), ws[1].Thread);
+        CONF_EXPECT_HEADER(&s, WAITERS - 1, .Type = EventSynchronizationObject,
+                           .Size = CONF_SIZE_IN_LONGS(KEVENT), .SignalState = 0);
+        KT_EXPECT_EQ(ConfWaiterAt(&s, 0), ws[1].Thread);
         KeSetEvent(&s, IO_NO_INCREMENT, FALSE);
         KeSetEvent(&s, IO_NO_INCREMENT, FALSE);
     }
-    NtJoinWaiters(wn, WAITERS);
-    NtJoinWaiters(ws, WAITERS);
+    ConfJoinWaiters(wn, WAITERS);
+    ConfJoinWaiters(ws, WAITERS);
     for (ULONG i = 0; i < WAITERS; i++) {
         KT_EXPECT_EQ(wn[i].Status, STATUS_SUCCESS);
         KT_EXPECT_EQ(ws[i].Status, STATUS_SUCCESS);

@@ -111,7 +111,7 @@ static LONGLONG TicksDuring(KIRQL Level, ULONG Microseconds)
 KTEST(nt_irql, clock_level_holds_the_clock_back_and_synch_level_does_not)
 {
     ULONG tickUs = KeQueryTimeIncrement() / 10;
-    KAFFINITY old = KeSetSystemAffinityThreadEx(NT_AFFINITY(0));
+    KAFFINITY old = KeSetSystemAffinityThreadEx(CONF_AFFINITY(0));
     LONGLONG atClock = TicksDuring(CLOCK_LEVEL, 10 * tickUs);
     LONGLONG atSynch = TicksDuring(SYNCH_LEVEL, 10 * tickUs);
     LARGE_INTEGER start, now;

@@ -16,10 +16,10 @@
 
 static VOID ExpectFreeMutex(PKMUTEX Mutex, ULONG Waiters, PCSTR File, ULONG Line)
 {
-    NtCheckHeader(Mutex,
-                  &(DISPATCHER_HEADER){
-                      .Type = MutantObject, .Size = NT_SIZE_IN_LONGS(KMUTEX), .SignalState = 1},
-                  Waiters, File, Line);
+    ConfCheckHeader(Mutex,
+                    &(DISPATCHER_HEADER){
+                        .Type = MutantObject, .Size = CONF_SIZE_IN_LONGS(KMUTEX), .SignalState = 1},
+                    Waiters, File, Line);
     KtCheck(KtEq, (LONG64)Mutex->OwnerThread, 0, "OwnerThread", "NULL", File, Line);
     KtCheck(KtEq, Mutex->Abandoned, FALSE, "Abandoned", "FALSE", File, Line);
     KtCheck(KtEq, Mutex->ApcDisable, 1, "ApcDisable", "1", File, Line);
@@ -30,7 +30,7 @@ KTEST(nt_mutex, initialize_fills_every_field)
 {
     KMUTEX m;
     KT_EXPECT_EQ(sizeof(KMUTEX), 56); /* x64 */
-    NtPoison(&m);
+    ConfPoison(&m);
     KeInitializeMutex(&m, 0);
     EXPECT_FREE_MUTEX(&m, 0);
     KT_EXPECT_EQ(KeReadStateMutex(&m), 1);
@@ -41,8 +41,8 @@ KTEST(nt_mutex, a_wait_makes_the_caller_its_owner)
     KMUTEX m;
     KeInitializeMutex(&m, 0);
     KT_EXPECT_EQ(KeWaitForMutexObject(&m, Executive, KernelMode, FALSE, NULL), STATUS_SUCCESS);
-    NT_EXPECT_HEADER(&m, 0, .Type = MutantObject, .Size = NT_SIZE_IN_LONGS(KMUTEX),
-                     .SignalState = 0);
+    CONF_EXPECT_HEADER(&m, 0, .Type = MutantObject, .Size = CONF_SIZE_IN_LONGS(KMUTEX),
+                       .SignalState = 0);
     KT_EXPECT_EQ(m.OwnerThread, KeGetCurrentThread());
     KT_EXPECT_EQ(KeReadStateMutex(&m), 0);
     KT_EXPECT_EQ(KeReleaseMutex(&m, FALSE), 0);
@@ -86,7 +86,7 @@ KTEST(nt_mutex, another_threads_wait_times_out_while_it_is_owned)
     ATTEMPT attempt = {&m, STATUS_PENDING};
     KeInitializeMutex(&m, 0);
     KeWaitForMutexObject(&m, Executive, KernelMode, FALSE, NULL);
-    KtJoinThread(KtStartThread(TryAcquire, &attempt, 0, 0), NT_WAIT_MS);
+    KtJoinThread(KtStartThread(TryAcquire, &attempt, 0, 0), CONF_WAIT_MS);
     KT_EXPECT_EQ(attempt.Status, STATUS_TIMEOUT);
     KT_EXPECT_EQ(m.OwnerThread, KeGetCurrentThread());
     KT_EXPECT_EQ(KeReadStateMutex(&m), 0);
@@ -99,12 +99,12 @@ typedef struct _HANDOVER {
     KEVENT Gate;
 } HANDOVER;
 
-static VOID ReleaseWhenAllowed(NT_WAITER *Waiter)
+static VOID ReleaseWhenAllowed(CONF_WAITER *Waiter)
 {
     HANDOVER *h = Waiter->Context;
     if (Waiter->Status != STATUS_SUCCESS)
         return;
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     KeWaitForSingleObject(&h->Gate, Executive, KernelMode, FALSE, &timeout);
     KeReleaseMutex(&h->Mutex, FALSE);
 }
@@ -112,22 +112,22 @@ static VOID ReleaseWhenAllowed(NT_WAITER *Waiter)
 KTEST(nt_mutex, the_last_release_hands_it_to_the_first_waiter)
 {
     HANDOVER h;
-    NT_WAITER w[WAITERS];
-    NT_WAITER waiter = {.Objects = {&h.Mutex}, .AfterWake = ReleaseWhenAllowed, .Context = &h};
+    CONF_WAITER w[WAITERS];
+    CONF_WAITER waiter = {.Objects = {&h.Mutex}, .AfterWake = ReleaseWhenAllowed, .Context = &h};
     KeInitializeMutex(&h.Mutex, 0);
     KeInitializeEvent(&h.Gate, NotificationEvent, FALSE);
     KeWaitForMutexObject(&h.Mutex, Executive, KernelMode, FALSE, NULL);
     KeWaitForMutexObject(&h.Mutex, Executive, KernelMode, FALSE, NULL);
-    if (NtStartWaiters(w, WAITERS, &waiter)) {
+    if (ConfStartWaiters(w, WAITERS, &waiter)) {
         KT_EXPECT_EQ(KeReleaseMutex(&h.Mutex, FALSE), -1); /* still owned once: nobody goes */
-        NT_EXPECT_HEADER(&h.Mutex, WAITERS, .Type = MutantObject, .Size = NT_SIZE_IN_LONGS(KMUTEX),
-                         .SignalState = 0);
+        CONF_EXPECT_HEADER(&h.Mutex, WAITERS, .Type = MutantObject,
+                           .Size = CONF_SIZE_IN_LONGS(KMUTEX), .SignalState = 0);
         KT_EXPECT_EQ(KeReleaseMutex(&h.Mutex, FALSE), 0);
         /* The call itself made the first waiter the owner. */
-        NT_EXPECT_HEADER(&h.Mutex, WAITERS - 1, .Type = MutantObject,
-                         .Size = NT_SIZE_IN_LONGS(KMUTEX), .SignalState = 0);
+        CONF_EXPECT_HEADER(&h.Mutex, WAITERS - 1, .Type = MutantObject,
+                           .Size = CONF_SIZE_IN_LONGS(KMUTEX), .SignalState = 0);
         KT_EXPECT_EQ(h.Mutex.OwnerThread, w[0].Thread);
-        KT_EXPECT_EQ(NtWaiterAt(&h.Mutex, 0), w[1].Thread);
+        KT_EXPECT_EQ(ConfWaiterAt(&h.Mutex, 0), w[1].Thread);
         /* The first owner's release makes the second the owner, who
            releases it in turn. */
         KeSetEvent(&h.Gate, IO_NO_INCREMENT, FALSE);
@@ -136,7 +136,7 @@ KTEST(nt_mutex, the_last_release_hands_it_to_the_first_waiter)
         KeReleaseMutex(&h.Mutex, FALSE);
         KeSetEvent(&h.Gate, IO_NO_INCREMENT, FALSE);
     }
-    NtJoinWaiters(w, WAITERS);
+    ConfJoinWaiters(w, WAITERS);
     for (ULONG i = 0; i < WAITERS; i++)
         KT_EXPECT_EQ(w[i].Status, STATUS_SUCCESS);
     EXPECT_FREE_MUTEX(&h.Mutex, 0);
@@ -217,7 +217,7 @@ static VOID OwnAndStay(PVOID Context)
     UNREFERENCED_PARAMETER(Context);
     KeWaitForMutexObject(&DeathMutex, Executive, KernelMode, FALSE, NULL);
     KeSetEvent(&DeathOwned, IO_NO_INCREMENT, FALSE);
-    KtSleep(NT_WAIT_MS); /* owns it until the machine stops */
+    KtSleep(CONF_WAIT_MS); /* owns it until the machine stops */
     KeReleaseMutex(&DeathMutex, FALSE);
 }
 
@@ -245,5 +245,5 @@ KTEST_DEATH(nt_mutex, its_owner_ends_owning_it, THREAD_TERMINATE_HELD_MUTEX, KT_
             (ULONG_PTR)&DeathMutex, 0, 0)
 {
     KeInitializeMutex(&DeathMutex, 0);
-    KtJoinThread(KtStartThread(EndOwning, NULL, 0, 0), NT_WAIT_MS);
+    KtJoinThread(KtStartThread(EndOwning, NULL, 0, 0), CONF_WAIT_MS);
 }

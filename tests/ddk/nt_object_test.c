@@ -96,13 +96,13 @@ typedef struct _LIVE_THREAD {
 
 static VOID WaitForTheEnd(PVOID Context)
 {
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     KeWaitForSingleObject(Context, Executive, KernelMode, FALSE, &timeout);
 }
 
 static VOID EndLiveThread(LIVE_THREAD *T)
 {
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     KeSetEvent(&T->End, IO_NO_INCREMENT, FALSE);
     if (T->Object != NULL) {
         KT_EXPECT_EQ(KeWaitForSingleObject(T->Object, Executive, KernelMode, FALSE, &timeout),

@@ -13,14 +13,14 @@
 #define WAITERS 3
 
 #define EXPECT_SEMAPHORE(s, count, waiters)                                                        \
-    NT_EXPECT_HEADER((s), (waiters), .Type = SemaphoreObject,                                      \
-                     .Size = NT_SIZE_IN_LONGS(KSEMAPHORE), .SignalState = (count))
+    CONF_EXPECT_HEADER((s), (waiters), .Type = SemaphoreObject,                                    \
+                       .Size = CONF_SIZE_IN_LONGS(KSEMAPHORE), .SignalState = (count))
 
 KTEST(nt_semaphore, initialize_fills_every_field)
 {
     KSEMAPHORE s;
     KT_EXPECT_EQ(sizeof(KSEMAPHORE), 32); /* x64 */
-    NtPoison(&s);
+    ConfPoison(&s);
     KeInitializeSemaphore(&s, 2, 5);
     EXPECT_SEMAPHORE(&s, 2, 0);
     KT_EXPECT_EQ(s.Limit, 5);
@@ -55,19 +55,19 @@ KTEST(nt_semaphore, each_wait_takes_one)
 KTEST(nt_semaphore, release_wakes_as_many_waiters_as_it_adds_in_order)
 {
     KSEMAPHORE s;
-    NT_WAITER w[WAITERS], waiter = {.Objects = {&s}};
+    CONF_WAITER w[WAITERS], waiter = {.Objects = {&s}};
     KeInitializeSemaphore(&s, 0, 10);
-    if (NtStartWaiters(w, WAITERS, &waiter)) {
+    if (ConfStartWaiters(w, WAITERS, &waiter)) {
         KT_EXPECT_EQ(KeReleaseSemaphore(&s, IO_NO_INCREMENT, 2, FALSE), 0);
         /* The first two took one each; the third waits on. */
         EXPECT_SEMAPHORE(&s, 0, 1);
-        KT_EXPECT_EQ(NtWaiterAt(&s, 0), w[2].Thread);
+        KT_EXPECT_EQ(ConfWaiterAt(&s, 0), w[2].Thread);
         KT_EXPECT_EQ(KeReleaseSemaphore(&s, IO_NO_INCREMENT, 3, FALSE), 0);
         EXPECT_SEMAPHORE(&s, 2, 0); /* one for the third waiter, two left */
     } else {
         KeReleaseSemaphore(&s, IO_NO_INCREMENT, WAITERS, FALSE);
     }
-    NtJoinWaiters(w, WAITERS);
+    ConfJoinWaiters(w, WAITERS);
     for (ULONG i = 0; i < WAITERS; i++)
         KT_EXPECT_EQ(w[i].Status, STATUS_SUCCESS);
 }

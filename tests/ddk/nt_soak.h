@@ -75,7 +75,7 @@ VOID SoakFail(SOAK *Soak, PCSTR Format, ...) __attribute__((format(printf, 2, 3)
 /* Starts a worker thread on the processors in Affinity (0: any). */
 VOID SoakStartThread(SOAK *Soak, VOID (*Routine)(PVOID Context), PVOID Context, KAFFINITY Affinity);
 
-/* A wait bounded by NT_WAIT_MS, for workers: a timeout is reported as a
+/* A wait bounded by CONF_WAIT_MS, for workers: a timeout is reported as a
    lost wake-up (naming What) and returns FALSE. */
 BOOLEAN SoakWait(SOAK *Soak, PVOID Object, PCSTR What);
 

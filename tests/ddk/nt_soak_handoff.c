@@ -56,7 +56,7 @@ static VOID SoakPing(PVOID Context)
     SOAK_PAIR *pair = Context;
     SOAK_RANDOM random;
     SoakSeedRandom(pair->Soak, 100 + 2 * pair->Number, &random);
-    KeSetBasePriorityThread(KeGetCurrentThread(), pair->Base - NT_SYSTEM_BASE_PRIORITY);
+    KeSetBasePriorityThread(KeGetCurrentThread(), pair->Base - CONF_SYSTEM_BASE_PRIORITY);
     BOOLEAN shared = pair->PingProcessor == pair->PongProcessor;
     for (ULONG round = 1;; round++) {
         LONG64 token = pair->Token;
@@ -83,7 +83,7 @@ static VOID SoakPong(PVOID Context)
     SOAK_PAIR *pair = Context;
     SOAK_RANDOM random;
     SoakSeedRandom(pair->Soak, 101 + 2 * pair->Number, &random);
-    KeSetBasePriorityThread(KeGetCurrentThread(), pair->Base - NT_SYSTEM_BASE_PRIORITY);
+    KeSetBasePriorityThread(KeGetCurrentThread(), pair->Base - CONF_SYSTEM_BASE_PRIORITY);
     if (!SoakWait(pair->Soak, &pair->ToPong, "pong"))
         return;
     for (;;) {
@@ -120,10 +120,10 @@ VOID SoakStartHandoffs(SOAK *Soak)
         pair->PingProcessor = (2 * i) % n;
         pair->PongProcessor = (2 * i + 1) % n;
         pair->Base = pair->PingProcessor != pair->PongProcessor ? SOAK_HANDOFF_BASE
-                                                                : NT_SYSTEM_BASE_PRIORITY;
+                                                                : CONF_SYSTEM_BASE_PRIORITY;
         KeInitializeEvent(&pair->ToPing, SynchronizationEvent, FALSE);
         KeInitializeEvent(&pair->ToPong, SynchronizationEvent, FALSE);
-        SoakStartThread(Soak, SoakPong, pair, NT_AFFINITY(pair->PongProcessor));
-        SoakStartThread(Soak, SoakPing, pair, NT_AFFINITY(pair->PingProcessor));
+        SoakStartThread(Soak, SoakPong, pair, CONF_AFFINITY(pair->PongProcessor));
+        SoakStartThread(Soak, SoakPing, pair, CONF_AFFINITY(pair->PingProcessor));
     }
 }

@@ -101,7 +101,7 @@ static VOID SoakHoldSemaphore(SOAK_LOCKS *L, SOAK_RANDOM *Random)
 static VOID SoakHoldBoth(SOAK_LOCKS *L, SOAK_RANDOM *Random)
 {
     PVOID both[2] = {&L->Mutex, &L->Semaphore};
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     NTSTATUS status =
         KeWaitForMultipleObjects(2, both, WaitAll, Executive, KernelMode, FALSE, &timeout, NULL);
     if (status != STATUS_WAIT_0) {

@@ -89,11 +89,11 @@ VOID SoakStartThread(SOAK *Soak, VOID (*Routine)(PVOID Context), PVOID Context, 
 
 BOOLEAN SoakWait(SOAK *Soak, PVOID Object, PCSTR What)
 {
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     NTSTATUS status = KeWaitForSingleObject(Object, Executive, KernelMode, FALSE, &timeout);
     if (status == STATUS_SUCCESS)
         return TRUE;
-    SoakFail(Soak, "%s: no wake-up within %u ms (status 0x%x)", What, NT_WAIT_MS, status);
+    SoakFail(Soak, "%s: no wake-up within %u ms (status 0x%x)", What, CONF_WAIT_MS, status);
     return FALSE;
 }
 
@@ -152,7 +152,7 @@ static VOID SoakRunFor(SOAK *Soak, ULONG64 Seconds)
 static VOID SoakJoin(SOAK *Soak)
 {
     for (ULONG i = 0; i < Soak->ThreadCount; i++) {
-        if (!KtJoinThread(Soak->Threads[i], 6 * NT_WAIT_MS))
+        if (!KtJoinThread(Soak->Threads[i], 6 * CONF_WAIT_MS))
             SoakFail(Soak, "worker %u did not end", i);
     }
 }

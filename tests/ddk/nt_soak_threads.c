@@ -25,7 +25,7 @@ static SOAK_LIFE SoakLives[SOAK_BATCH];
 static VOID SoakShortLife(PVOID Context)
 {
     SOAK_LIFE *life = Context;
-    KeSetSystemAffinityThreadEx(NT_AFFINITY(life->Processor));
+    KeSetSystemAffinityThreadEx(CONF_AFFINITY(life->Processor));
     if (KeGetCurrentProcessorNumber() != life->Processor)
         SoakFail(life->Soak, "a thread asked for processor %u runs on %u", life->Processor,
                  KeGetCurrentProcessorNumber());

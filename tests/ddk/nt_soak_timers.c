@@ -54,7 +54,7 @@ static BOOLEAN SoakTimerRound(SOAK_TIMER *T, SOAK_RANDOM *Random)
 {
     LONG dueMs = 1 + (LONG)SoakRandom(Random, 8);
     LONG period = SoakRandom(Random, 4) == 0 ? 1 + (LONG)SoakRandom(Random, 5) : 0;
-    LARGE_INTEGER due = {.QuadPart = NT_MS(dueMs)};
+    LARGE_INTEGER due = {.QuadPart = CONF_MS(dueMs)};
     ULONG64 dueTime = KeQueryInterruptTime() + (ULONG64)dueMs * 10000;
     if (KeSetTimerEx(&T->Timer, due, period, &T->Dpc))
         SoakFail(T->Soak, "timer %u: KeSetTimerEx found it set", T->Number);

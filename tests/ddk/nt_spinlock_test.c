@@ -23,7 +23,7 @@ static const KIRQL CallerIrqls[] = {PASSIVE_LEVEL, APC_LEVEL, DISPATCH_LEVEL};
 KTEST(nt_spinlock, initialize_leaves_it_free)
 {
     KSPIN_LOCK lock;
-    NtPoison(&lock);
+    ConfPoison(&lock);
     KeInitializeSpinLock(&lock);
     KT_EXPECT_TRUE(KeTestSpinLock(&lock));
 }
@@ -182,15 +182,15 @@ static VOID Contend(BOOLEAN Queued)
     ULONG n = KeNumberProcessors;
     KeInitializeSpinLock(&c.Lock);
     for (ULONG p = 0; p < n; p++)
-        threads[p] = KtStartThread(ContendInThread, &c, 0, NT_AFFINITY(p));
+        threads[p] = KtStartThread(ContendInThread, &c, 0, CONF_AFFINITY(p));
     for (ULONG p = 0; p < n; p++) {
         KeInitializeDpc(&dpcs[p], ContendInDpc, &c);
         KeSetTargetProcessorDpc(&dpcs[p], (CCHAR)p);
         KeInsertQueueDpc(&dpcs[p], NULL, NULL);
     }
     for (ULONG p = 0; p < n; p++)
-        KtJoinThread(threads[p], 4 * NT_WAIT_MS);
-    NT_AWAIT(c.DpcsDone == (LONG)n);
+        KtJoinThread(threads[p], 4 * CONF_WAIT_MS);
+    CONF_AWAIT(c.DpcsDone == (LONG)n);
     KT_EXPECT_EQ(c.Overlaps, 0);
     KT_EXPECT_EQ(c.Counter, (LONG64)(ROUNDS + DPC_ROUNDS) * n);
     KT_EXPECT_TRUE(KeTestSpinLock(&c.Lock));
@@ -225,7 +225,7 @@ static VOID WaitInLine(PVOID Context)
 {
     QUEUER *q = Context;
     KLOCK_QUEUE_HANDLE handle;
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     if (KeWaitForSingleObject(&q->Go, Executive, KernelMode, FALSE, &timeout) != STATUS_SUCCESS)
         return;
     q->Handle = &handle;
@@ -261,11 +261,11 @@ KTEST(nt_spinlock, in_stack_queued_hands_over_in_arrival_order)
     for (ULONG i = 0; i < 2; i++) {
         line.Queuer[i].Line = &line;
         KeInitializeEvent(&line.Queuer[i].Go, NotificationEvent, FALSE);
-        threads[i] = KtStartThread(WaitInLine, &line.Queuer[i], 0, NT_AFFINITY(i + 1));
+        threads[i] = KtStartThread(WaitInLine, &line.Queuer[i], 0, CONF_AFFINITY(i + 1));
     }
-    KAFFINITY old = KeSetSystemAffinityThreadEx(NT_AFFINITY(0));
+    KAFFINITY old = KeSetSystemAffinityThreadEx(CONF_AFFINITY(0));
     KeAcquireInStackQueuedSpinLock(&line.Lock, &mine);
-    ULONG64 deadline = KeQueryInterruptTime() + NT_WAIT_MS * 10000ull;
+    ULONG64 deadline = KeQueryInterruptTime() + CONF_WAIT_MS * 10000ull;
     for (ULONG i = 0; i < 2; i++) { /* the second asks only once the first is in line */
         KeSetEvent(&line.Queuer[i].Go, IO_NO_INCREMENT, FALSE);
         arrived[i] = AwaitTail(&line, &line.Queuer[i], deadline);
@@ -273,7 +273,7 @@ KTEST(nt_spinlock, in_stack_queued_hands_over_in_arrival_order)
     KeReleaseInStackQueuedSpinLock(&mine);
     KeRevertToUserAffinityThreadEx(old);
     for (ULONG i = 0; i < 2; i++) {
-        KtJoinThread(threads[i], NT_WAIT_MS);
+        KtJoinThread(threads[i], CONF_WAIT_MS);
         KT_EXPECT_TRUE(arrived[i]);
         KT_EXPECT_EQ(line.Queuer[i].Turn, (LONG)i + 1);
     }

@@ -17,9 +17,9 @@
 #define PERIOD_RUNS 5
 
 #define EXPECT_TIMER(t, waiters, type, absolute, inserted, signal)                                 \
-    NT_EXPECT_HEADER((t), (waiters), .Type = (type), .Absolute = (absolute),                       \
-                     .Size = NT_SIZE_IN_LONGS(KTIMER), .Inserted = (inserted),                     \
-                     .SignalState = (signal))
+    CONF_EXPECT_HEADER((t), (waiters), .Type = (type), .Absolute = (absolute),                     \
+                       .Size = CONF_SIZE_IN_LONGS(KTIMER), .Inserted = (inserted),                 \
+                       .SignalState = (signal))
 
 /* What a timer's DPC saw, run by run. */
 typedef struct _TIMER_DPC {
@@ -63,19 +63,19 @@ static VOID Quiesce(PKTIMER Timer)
 
 static LARGE_INTEGER Relative(LONG Ms)
 {
-    return (LARGE_INTEGER){.QuadPart = NT_MS(Ms)};
+    return (LARGE_INTEGER){.QuadPart = CONF_MS(Ms)};
 }
 
 KTEST(nt_timer, initialize_fills_every_field)
 {
     KTIMER t;
     KT_EXPECT_EQ(sizeof(KTIMER), 64); /* x64 */
-    NtPoison(&t);
+    ConfPoison(&t);
     KeInitializeTimer(&t);
     EXPECT_TIMER(&t, 0, TimerNotificationObject, 0, FALSE, 0);
     KT_EXPECT_EQ(t.DueTime.QuadPart, 0);
     KT_EXPECT_EQ(t.Period, 0);
-    NtPoison(&t);
+    ConfPoison(&t);
     KeInitializeTimerEx(&t, SynchronizationTimer);
     EXPECT_TIMER(&t, 0, TimerSynchronizationObject, 0, FALSE, 0);
     KT_EXPECT_EQ(t.DueTime.QuadPart, 0);
@@ -119,7 +119,7 @@ KTEST(nt_timer, an_absolute_due_time_sets_it_absolute)
 KTEST(nt_timer, a_notification_timer_expires_no_sooner_than_due_and_stays_signaled)
 {
     KTIMER t;
-    LARGE_INTEGER zero = {.QuadPart = 0}, timeout = {.QuadPart = NT_MS(NT_WAIT_MS)}, due;
+    LARGE_INTEGER zero = {.QuadPart = 0}, timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)}, due;
     KeInitializeTimer(&t);
     ULONG64 start = KeQueryInterruptTime();
     KeSetTimer(&t, Relative(20), NULL);
@@ -162,7 +162,7 @@ KTEST(nt_timer, a_due_time_already_past_signals_it_at_once)
 KTEST(nt_timer, setting_it_again_replaces_the_due_time)
 {
     KTIMER t;
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     KeInitializeTimer(&t);
     KT_EXPECT_FALSE(KeSetTimer(&t, Relative(100000), NULL));
     ULONG64 start = KeQueryInterruptTime();
@@ -176,7 +176,7 @@ KTEST(nt_timer, setting_it_again_replaces_the_due_time)
 KTEST(nt_timer, cancel_takes_it_out_and_says_whether_it_was_set)
 {
     KTIMER t;
-    LARGE_INTEGER wait = {.QuadPart = NT_MS(60)};
+    LARGE_INTEGER wait = {.QuadPart = CONF_MS(60)};
     KeInitializeTimer(&t);
     KeSetTimer(&t, Relative(20), NULL);
     KT_EXPECT_TRUE(KeCancelTimer(&t));
@@ -204,11 +204,11 @@ KTEST(nt_timer, cancel_leaves_the_state_and_set_clears_it)
 KTEST(nt_timer, a_notification_timer_releases_every_waiter)
 {
     KTIMER t;
-    NT_WAITER w[2], waiter = {.Objects = {&t}};
+    CONF_WAITER w[2], waiter = {.Objects = {&t}};
     KeInitializeTimer(&t);
-    BOOLEAN started = NtStartWaiters(w, ARRAYSIZE(w), &waiter);
+    BOOLEAN started = ConfStartWaiters(w, ARRAYSIZE(w), &waiter);
     KeSetTimer(&t, Relative(started ? 20 : 0), NULL);
-    NtJoinWaiters(w, ARRAYSIZE(w));
+    ConfJoinWaiters(w, ARRAYSIZE(w));
     for (ULONG i = 0; i < ARRAYSIZE(w); i++)
         KT_EXPECT_EQ(w[i].Status, STATUS_SUCCESS);
     EXPECT_TIMER(&t, 0, TimerNotificationObject, FALSE, FALSE, 1);
@@ -218,18 +218,18 @@ KTEST(nt_timer, a_notification_timer_releases_every_waiter)
 KTEST(nt_timer, a_synchronization_timer_releases_one_waiter_and_resets)
 {
     KTIMER t;
-    NT_WAITER w[2], waiter = {.Objects = {&t}};
+    CONF_WAITER w[2], waiter = {.Objects = {&t}};
     KeInitializeTimerEx(&t, SynchronizationTimer);
-    if (NtStartWaiters(w, ARRAYSIZE(w), &waiter)) {
+    if (ConfStartWaiters(w, ARRAYSIZE(w), &waiter)) {
         KeSetTimer(&t, Relative(20), NULL);
         /* One expiry, one waiter gone: then nothing changes any more. */
-        if (NT_AWAIT(NtWaitListLength(&t) == 1)) {
+        if (CONF_AWAIT(ConfWaitListLength(&t) == 1)) {
             EXPECT_TIMER(&t, 1, TimerSynchronizationObject, FALSE, FALSE, 0);
-            KT_EXPECT_EQ(NtWaiterAt(&t, 0), w[1].Thread);
+            KT_EXPECT_EQ(ConfWaiterAt(&t, 0), w[1].Thread);
         }
     }
     KeSetTimer(&t, Relative(0), NULL); /* the second */
-    NtJoinWaiters(w, ARRAYSIZE(w));
+    ConfJoinWaiters(w, ARRAYSIZE(w));
     for (ULONG i = 0; i < ARRAYSIZE(w); i++)
         KT_EXPECT_EQ(w[i].Status, STATUS_SUCCESS);
     EXPECT_TIMER(&t, 0, TimerSynchronizationObject, FALSE, FALSE, 0);
@@ -245,7 +245,7 @@ KTEST(nt_timer, its_dpc_runs_at_expiry_with_the_system_time)
     InitializeTimerDpc(&d, &t);
     KeQuerySystemTime(&set);
     KT_EXPECT_FALSE(KeSetTimer(&t, Relative(20), &d.Dpc));
-    if (NT_AWAIT(d.Runs == 1)) {
+    if (CONF_AWAIT(d.Runs == 1)) {
         KeQuerySystemTime(&after);
         KT_EXPECT_EQ(d.Irql, DISPATCH_LEVEL);
         KT_EXPECT_EQ(d.Context, &d);
@@ -268,7 +268,7 @@ KTEST(nt_timer, a_periodic_timer_fires_every_period_until_cancelled)
     ULONG64 start = KeQueryInterruptTime();
     KT_EXPECT_FALSE(KeSetTimerEx(&t, Relative(PERIOD_MS), PERIOD_MS, &d.Dpc));
     KT_EXPECT_EQ(t.Period, PERIOD_MS);
-    NT_AWAIT(d.Runs >= PERIOD_RUNS);
+    CONF_AWAIT(d.Runs >= PERIOD_RUNS);
     /* Between expiries it is set again, and it stays signaled. */
     EXPECT_TIMER(&t, 0, TimerNotificationObject, FALSE, TRUE, 1);
     KT_EXPECT_TRUE(KeCancelTimer(&t));
@@ -285,7 +285,7 @@ KTEST(nt_timer, a_periodic_timer_fires_every_period_until_cancelled)
 KTEST(nt_timer, a_periodic_synchronization_timer_satisfies_one_wait_per_period)
 {
     KTIMER t;
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     KeInitializeTimerEx(&t, SynchronizationTimer);
     ULONG64 start = KeQueryInterruptTime();
     KeSetTimerEx(&t, Relative(PERIOD_MS), PERIOD_MS, NULL);

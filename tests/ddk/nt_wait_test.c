@@ -67,33 +67,33 @@ KTEST(nt_wait, wait_all_consumes_every_object_or_none)
 KTEST(nt_wait, a_wait_all_waiter_goes_only_when_every_object_is_signaled)
 {
     KEVENT a, b;
-    NT_WAITER w = {.Count = 2, .Objects = {&a, &b}, .WaitAll = TRUE};
+    CONF_WAITER w = {.Count = 2, .Objects = {&a, &b}, .WaitAll = TRUE};
     KeInitializeEvent(&a, NotificationEvent, FALSE);
     KeInitializeEvent(&b, SynchronizationEvent, FALSE);
-    if (NtStartWaiter(&w)) {
+    if (ConfStartWaiter(&w)) {
         KeSetEvent(&a, IO_NO_INCREMENT, FALSE);
         /* a alone does not satisfy it: the waiter stays on both lists. */
-        KT_EXPECT_EQ(NtWaitListLength(&a), 1);
-        KT_EXPECT_EQ(NtWaitListLength(&b), 1);
+        KT_EXPECT_EQ(ConfWaitListLength(&a), 1);
+        KT_EXPECT_EQ(ConfWaitListLength(&b), 1);
         KeSetEvent(&b, IO_NO_INCREMENT, FALSE);
-        KT_EXPECT_EQ(NtWaitListLength(&a), 0);
-        KT_EXPECT_EQ(NtWaitListLength(&b), 0);
+        KT_EXPECT_EQ(ConfWaitListLength(&a), 0);
+        KT_EXPECT_EQ(ConfWaitListLength(&b), 0);
         KT_EXPECT_EQ(KeReadStateEvent(&a), 1); /* notification: stays */
         KT_EXPECT_EQ(KeReadStateEvent(&b), 0); /* synchronization: consumed */
     }
     KeSetEvent(&a, IO_NO_INCREMENT, FALSE);
     KeSetEvent(&b, IO_NO_INCREMENT, FALSE);
-    NtJoinWaiter(&w);
+    ConfJoinWaiter(&w);
     KT_EXPECT_EQ(w.Status, STATUS_WAIT_0);
 }
 
 /* Checks the wait blocks a waiter hung on its objects: each names the
    thread, its object, its index and the wait type, and they form a ring. */
-static VOID ExpectWaitBlocks(NT_WAITER *W, PKWAIT_BLOCK Array)
+static VOID ExpectWaitBlocks(CONF_WAITER *W, PKWAIT_BLOCK Array)
 {
     PKWAIT_BLOCK blocks[MAXIMUM_WAIT_OBJECTS];
     for (ULONG i = 0; i < W->Count; i++) {
-        blocks[i] = NtWaitBlockAt(W->Objects[i], 0);
+        blocks[i] = ConfWaitBlockAt(W->Objects[i], 0);
         KT_ASSERT_NOT_NULL(blocks[i]);
         KT_EXPECT_EQ(blocks[i]->Thread, W->Thread);
         KT_EXPECT_EQ(blocks[i]->Object, W->Objects[i]);
@@ -114,33 +114,33 @@ static VOID ExpectWaitBlocks(NT_WAITER *W, PKWAIT_BLOCK Array)
 KTEST(nt_wait, a_waiters_own_wait_blocks_describe_its_wait)
 {
     KEVENT e[THREAD_WAIT_OBJECTS];
-    NT_WAITER w = {.Count = THREAD_WAIT_OBJECTS};
+    CONF_WAITER w = {.Count = THREAD_WAIT_OBJECTS};
     for (ULONG i = 0; i < THREAD_WAIT_OBJECTS; i++) {
         KeInitializeEvent(&e[i], NotificationEvent, FALSE);
         w.Objects[i] = &e[i];
     }
-    if (NtStartWaiter(&w))
+    if (ConfStartWaiter(&w))
         ExpectWaitBlocks(&w, NULL);
     KeSetEvent(&e[2], IO_NO_INCREMENT, FALSE);
-    NtJoinWaiter(&w);
+    ConfJoinWaiter(&w);
     KT_EXPECT_EQ(w.Status, STATUS_WAIT_0 + 2);
     for (ULONG i = 0; i < THREAD_WAIT_OBJECTS; i++)
-        KT_EXPECT_EQ(NtWaitListLength(&e[i]), 0); /* every block left with it */
+        KT_EXPECT_EQ(ConfWaitListLength(&e[i]), 0); /* every block left with it */
 }
 
 KTEST(nt_wait, more_objects_wait_in_the_callers_wait_block_array)
 {
     KEVENT e[MANY];
     KWAIT_BLOCK blocks[MANY];
-    NT_WAITER w = {.Count = MANY, .WaitBlocks = blocks};
+    CONF_WAITER w = {.Count = MANY, .WaitBlocks = blocks};
     for (ULONG i = 0; i < MANY; i++) {
         KeInitializeEvent(&e[i], SynchronizationEvent, FALSE);
         w.Objects[i] = &e[i];
     }
-    if (NtStartWaiter(&w))
+    if (ConfStartWaiter(&w))
         ExpectWaitBlocks(&w, blocks);
     KeSetEvent(&e[3], IO_NO_INCREMENT, FALSE);
-    NtJoinWaiter(&w);
+    ConfJoinWaiter(&w);
     KT_EXPECT_EQ(w.Status, STATUS_WAIT_0 + 3);
     KT_EXPECT_EQ(KeReadStateEvent(&e[3]), 0);
 }
@@ -148,23 +148,23 @@ KTEST(nt_wait, more_objects_wait_in_the_callers_wait_block_array)
 KTEST(nt_wait, waiters_on_one_object_line_up_in_arrival_order)
 {
     KEVENT e;
-    NT_WAITER w[3];
+    CONF_WAITER w[3];
     volatile LONG sequence = 0;
-    NT_WAITER waiter = {.Objects = {&e}, .Sequence = &sequence};
+    CONF_WAITER waiter = {.Objects = {&e}, .Sequence = &sequence};
     KeInitializeEvent(&e, SynchronizationEvent, FALSE);
-    if (NtStartWaiters(w, ARRAYSIZE(w), &waiter)) {
-        NT_EXPECT_HEADER(&e, ARRAYSIZE(w), .Type = EventSynchronizationObject,
-                         .Size = NT_SIZE_IN_LONGS(KEVENT), .SignalState = 0);
+    if (ConfStartWaiters(w, ARRAYSIZE(w), &waiter)) {
+        CONF_EXPECT_HEADER(&e, ARRAYSIZE(w), .Type = EventSynchronizationObject,
+                           .Size = CONF_SIZE_IN_LONGS(KEVENT), .SignalState = 0);
         for (ULONG i = 0; i < ARRAYSIZE(w); i++) {
-            KT_EXPECT_EQ(NtWaiterAt(&e, i), w[i].Thread);
-            KT_EXPECT_EQ(NtWaitBlockAt(&e, i)->WaitListEntry.Blink,
+            KT_EXPECT_EQ(ConfWaiterAt(&e, i), w[i].Thread);
+            KT_EXPECT_EQ(ConfWaitBlockAt(&e, i)->WaitListEntry.Blink,
                          i == 0 ? &e.Header.WaitListHead
-                                : &NtWaitBlockAt(&e, i - 1)->WaitListEntry);
+                                : &ConfWaitBlockAt(&e, i - 1)->WaitListEntry);
         }
     }
     for (ULONG i = 0; i < ARRAYSIZE(w); i++) { /* each set releases the first in line */
         KeSetEvent(&e, IO_NO_INCREMENT, FALSE);
-        NtJoinWaiter(&w[i]);
+        ConfJoinWaiter(&w[i]);
         KT_EXPECT_EQ(w[i].WakeOrder, (LONG)i + 1);
     }
 }
@@ -172,7 +172,7 @@ KTEST(nt_wait, waiters_on_one_object_line_up_in_arrival_order)
 KTEST(nt_wait, timeouts_zero_relative_and_absolute)
 {
     KEVENT e;
-    LARGE_INTEGER zero = {.QuadPart = 0}, relative = {.QuadPart = NT_MS(20)}, absolute, now;
+    LARGE_INTEGER zero = {.QuadPart = 0}, relative = {.QuadPart = CONF_MS(20)}, absolute, now;
     KeInitializeEvent(&e, NotificationEvent, FALSE);
     ULONG64 start = KeQueryInterruptTime();
     KT_EXPECT_EQ(KeWaitForSingleObject(&e, Executive, KernelMode, FALSE, &zero), STATUS_TIMEOUT);
@@ -197,7 +197,7 @@ KTEST(nt_wait, a_wait_returns_at_the_callers_irql)
 {
     KEVENT e;
     KIRQL old, afterSatisfied, afterTimeout, atDispatch[2];
-    LARGE_INTEGER zero = {.QuadPart = 0}, shortWait = {.QuadPart = NT_MS(5)};
+    LARGE_INTEGER zero = {.QuadPart = 0}, shortWait = {.QuadPart = CONF_MS(5)};
     NTSTATUS status[2];
     KeInitializeEvent(&e, NotificationEvent, TRUE);
     KeRaiseIrql(APC_LEVEL, &old);
@@ -226,26 +226,26 @@ KTEST(nt_wait, a_wait_returns_at_the_callers_irql)
 KTEST(nt_wait, an_alert_ends_an_alertable_wait_only)
 {
     KEVENT e;
-    NT_WAITER alertable = {.Objects = {&e}, .Alertable = TRUE};
-    NT_WAITER plain = {.Objects = {&e}};
+    CONF_WAITER alertable = {.Objects = {&e}, .Alertable = TRUE};
+    CONF_WAITER plain = {.Objects = {&e}};
     KeInitializeEvent(&e, NotificationEvent, FALSE);
-    if (NtStartWaiter(&alertable) && NtStartWaiter(&plain)) {
+    if (ConfStartWaiter(&alertable) && ConfStartWaiter(&plain)) {
         KT_EXPECT_FALSE(KeAlertThread(alertable.Thread, KernelMode)); /* was not alerted */
         KT_EXPECT_FALSE(KeAlertThread(plain.Thread, KernelMode));
         /* The alertable wait ended; the plain one goes on. */
-        KT_EXPECT_EQ(NtWaitListLength(&e), 1);
-        KT_EXPECT_EQ(NtWaiterAt(&e, 0), plain.Thread);
+        KT_EXPECT_EQ(ConfWaitListLength(&e), 1);
+        KT_EXPECT_EQ(ConfWaiterAt(&e, 0), plain.Thread);
     }
     KeSetEvent(&e, IO_NO_INCREMENT, FALSE);
-    NtJoinWaiter(&alertable);
-    NtJoinWaiter(&plain);
+    ConfJoinWaiter(&alertable);
+    ConfJoinWaiter(&plain);
     KT_EXPECT_EQ(alertable.Status, STATUS_ALERTED);
     KT_EXPECT_EQ(plain.Status, STATUS_SUCCESS);
 }
 
 KTEST(nt_wait, delay_execution_waits_at_least_the_interval)
 {
-    LARGE_INTEGER interval = {.QuadPart = NT_MS(20)}, absolute, now;
+    LARGE_INTEGER interval = {.QuadPart = CONF_MS(20)}, absolute, now;
     ULONG64 start = KeQueryInterruptTime();
     KT_EXPECT_EQ(KeDelayExecutionThread(KernelMode, FALSE, &interval), STATUS_SUCCESS);
     KT_EXPECT_GE(KeQueryInterruptTime(), start + 20 * 10000);
@@ -259,14 +259,14 @@ KTEST(nt_wait, delay_execution_waits_at_least_the_interval)
 /* A thread object is signaled when its thread ends. */
 static VOID EndWhenAllowed(PVOID Context)
 {
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     KeWaitForSingleObject(Context, Executive, KernelMode, FALSE, &timeout);
 }
 
 KTEST(nt_wait, a_thread_object_is_signaled_when_its_thread_ends)
 {
     KEVENT allowed;
-    LARGE_INTEGER zero = {.QuadPart = 0}, timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+    LARGE_INTEGER zero = {.QuadPart = 0}, timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     KeInitializeEvent(&allowed, NotificationEvent, FALSE);
     PKTHREAD thread = KtStartThread(EndWhenAllowed, &allowed, 0, 0);
     KT_ASSERT_NOT_NULL(thread);
@@ -281,5 +281,5 @@ KTEST(nt_wait, a_thread_object_is_signaled_when_its_thread_ends)
     /* Every later wait is satisfied too: a thread stays ended. */
     KT_EXPECT_EQ(KeWaitForSingleObject(thread, Executive, KernelMode, FALSE, &zero),
                  STATUS_SUCCESS);
-    KtJoinThread(thread, NT_WAIT_MS);
+    KtJoinThread(thread, CONF_WAIT_MS);
 }

@@ -5,12 +5,12 @@
 
 /* More wait blocks than any test hangs on one object: a walk that gets
    this far has met a list that does not close. */
-#define NT_MAX_WALK 256
+#define CONF_MAX_WALK 256
 
 /* ---- dispatcher headers and wait lists ------------------------------------------- */
 
-VOID NtCheckHeader(PVOID Object, const DISPATCHER_HEADER *Expected, ULONG Waiters, PCSTR File,
-                   ULONG Line)
+VOID ConfCheckHeader(PVOID Object, const DISPATCHER_HEADER *Expected, ULONG Waiters, PCSTR File,
+                     ULONG Line)
 {
     DISPATCHER_HEADER *header = Object;
     KtCheck(KtEq, header->Type, Expected->Type, "Header.Type", "expected", File, Line);
@@ -33,44 +33,44 @@ VOID NtCheckHeader(PVOID Object, const DISPATCHER_HEADER *Expected, ULONG Waiter
                     (LONG64)Object, "WaitBlock->Object", "the object", File, Line);
             count++;
         }
-    } while (e != head && count < NT_MAX_WALK);
+    } while (e != head && count < CONF_MAX_WALK);
     KtCheck(KtEq, count, Waiters, "wait blocks on the wait list", "expected", File, Line);
 }
 
-ULONG NtWaitListLength(PVOID Object)
+ULONG ConfWaitListLength(PVOID Object)
 {
     PLIST_ENTRY head = &((DISPATCHER_HEADER *)Object)->WaitListHead;
     ULONG count = 0;
-    for (PLIST_ENTRY e = head->Flink; e != head && count < NT_MAX_WALK; e = e->Flink)
+    for (PLIST_ENTRY e = head->Flink; e != head && count < CONF_MAX_WALK; e = e->Flink)
         count++;
     return count;
 }
 
-PKWAIT_BLOCK NtWaitBlockAt(PVOID Object, ULONG Index)
+PKWAIT_BLOCK ConfWaitBlockAt(PVOID Object, ULONG Index)
 {
     PLIST_ENTRY head = &((DISPATCHER_HEADER *)Object)->WaitListHead;
     ULONG i = 0;
-    for (PLIST_ENTRY e = head->Flink; e != head && i < NT_MAX_WALK; e = e->Flink, i++) {
+    for (PLIST_ENTRY e = head->Flink; e != head && i < CONF_MAX_WALK; e = e->Flink, i++) {
         if (i == Index)
             return CONTAINING_RECORD(e, KWAIT_BLOCK, WaitListEntry);
     }
     return NULL;
 }
 
-PKTHREAD NtWaiterAt(PVOID Object, ULONG Index)
+PKTHREAD ConfWaiterAt(PVOID Object, ULONG Index)
 {
-    PKWAIT_BLOCK block = NtWaitBlockAt(Object, Index);
+    PKWAIT_BLOCK block = ConfWaitBlockAt(Object, Index);
     return block ? block->Thread : NULL;
 }
 
 /* The list may change under this walk (it is read without the dispatcher
    lock), so every pointer is read once and the walk is bounded: at worst
    it answers FALSE once too often, and the caller asks again. */
-BOOLEAN NtIsWaitingOn(PVOID Object, PKTHREAD Thread)
+BOOLEAN ConfIsWaitingOn(PVOID Object, PKTHREAD Thread)
 {
     PLIST_ENTRY head = &((DISPATCHER_HEADER *)Object)->WaitListHead;
     PLIST_ENTRY e = __atomic_load_n(&head->Flink, __ATOMIC_ACQUIRE);
-    for (ULONG i = 0; e != head && e != NULL && i < NT_MAX_WALK; i++) {
+    for (ULONG i = 0; e != head && e != NULL && i < CONF_MAX_WALK; i++) {
         PKWAIT_BLOCK block = CONTAINING_RECORD(e, KWAIT_BLOCK, WaitListEntry);
         if (__atomic_load_n(&block->Thread, __ATOMIC_ACQUIRE) == Thread)
             return TRUE;
@@ -79,24 +79,24 @@ BOOLEAN NtIsWaitingOn(PVOID Object, PKTHREAD Thread)
     return FALSE;
 }
 
-BOOLEAN NtAwaitCheck(BOOLEAN Held, PCSTR Text, PCSTR File, ULONG Line)
+BOOLEAN ConfAwaitCheck(BOOLEAN Held, PCSTR Text, PCSTR File, ULONG Line)
 {
     if (!Held)
-        KtLog("waited %u ms for %s", NT_WAIT_MS, Text);
+        KtLog("waited %u ms for %s", CONF_WAIT_MS, Text);
     return KtCheckTrue(Held, Text, File, Line);
 }
 
 /* ---- waiters ----------------------------------------------------------------------- */
 
-static VOID NtWaiterMain(PVOID Context)
+static VOID ConfWaiterMain(PVOID Context)
 {
-    NT_WAITER *w = Context;
+    CONF_WAITER *w = Context;
     PKTHREAD self = KeGetCurrentThread();
     if (w->Base != 0 && w->Base >= LOW_REALTIME_PRIORITY)
         KeSetPriorityThread(self, w->Base);
     else if (w->Base != 0)
-        KeSetBasePriorityThread(self, w->Base - NT_SYSTEM_BASE_PRIORITY);
-    LARGE_INTEGER timeout = {.QuadPart = NT_MS(NT_WAIT_MS)};
+        KeSetBasePriorityThread(self, w->Base - CONF_SYSTEM_BASE_PRIORITY);
+    LARGE_INTEGER timeout = {.QuadPart = CONF_MS(CONF_WAIT_MS)};
     w->Status =
         KeWaitForMultipleObjects(w->Count, w->Objects, w->WaitAll ? WaitAll : WaitAny, Executive,
                                  KernelMode, w->Alertable, &timeout, w->WaitBlocks);
@@ -111,63 +111,64 @@ static VOID NtWaiterMain(PVOID Context)
 
 /* Waiting, as far as another thread can tell: a WaitAny waiter has a
    block on the first object's list, a WaitAll waiter on every one's. */
-static BOOLEAN NtWaiterIsWaiting(NT_WAITER *Waiter)
+static BOOLEAN ConfWaiterIsWaiting(CONF_WAITER *Waiter)
 {
     ULONG last = Waiter->WaitAll ? Waiter->Count : 1;
     for (ULONG i = 0; i < last; i++) {
-        if (!NtIsWaitingOn(Waiter->Objects[i], Waiter->Thread))
+        if (!ConfIsWaitingOn(Waiter->Objects[i], Waiter->Thread))
             return FALSE;
     }
     return TRUE;
 }
 
-BOOLEAN NtStartWaiter(NT_WAITER *Waiter)
+BOOLEAN ConfStartWaiter(CONF_WAITER *Waiter)
 {
     if (Waiter->Count == 0)
         Waiter->Count = 1;
-    Waiter->Thread = KtStartThread(NtWaiterMain, Waiter, 0, Waiter->Affinity);
+    Waiter->Thread = KtStartThread(ConfWaiterMain, Waiter, 0, Waiter->Affinity);
     if (Waiter->Thread == NULL) {
         KtLog("could not start a waiter thread");
         KtFail();
         return FALSE;
     }
-    return NT_AWAIT(NtWaiterIsWaiting(Waiter));
+    return CONF_AWAIT(ConfWaiterIsWaiting(Waiter));
 }
 
-VOID NtJoinWaiter(NT_WAITER *Waiter)
+VOID ConfJoinWaiter(CONF_WAITER *Waiter)
 {
     if (Waiter->Thread != NULL)
-        KtJoinThread(Waiter->Thread, NT_WAIT_MS);
+        KtJoinThread(Waiter->Thread, CONF_WAIT_MS);
     Waiter->Thread = NULL;
 }
 
-BOOLEAN NtStartWaiters(NT_WAITER *Waiters, ULONG Count, const NT_WAITER *Template)
+BOOLEAN ConfStartWaiters(CONF_WAITER *Waiters, ULONG Count, const CONF_WAITER *Template)
 {
     for (ULONG i = 0; i < Count; i++)
-        Waiters[i] = (NT_WAITER){0};
+        Waiters[i] = (CONF_WAITER){0};
     for (ULONG i = 0; i < Count; i++) {
         Waiters[i] = *Template;
-        if (!NtStartWaiter(&Waiters[i]))
+        if (!ConfStartWaiter(&Waiters[i]))
             return FALSE;
     }
     return TRUE;
 }
 
-VOID NtJoinWaiters(NT_WAITER *Waiters, ULONG Count)
+VOID ConfJoinWaiters(CONF_WAITER *Waiters, ULONG Count)
 {
     for (ULONG i = 0; i < Count; i++)
-        NtJoinWaiter(&Waiters[i]);
+        ConfJoinWaiter(&Waiters[i]);
 }
 
 /* ---- checkers ---------------------------------------------------------------------- */
 
-VOID NtRunPinned(ULONG Processor, VOID (*Body)(PVOID Context), PVOID Context)
+VOID ConfRunPinned(ULONG Processor, VOID (*Body)(PVOID Context), PVOID Context)
 {
-    PKTHREAD checker = KtStartThread(Body, Context, NT_CHECKER_PRIORITY, NT_AFFINITY(Processor));
+    PKTHREAD checker =
+        KtStartThread(Body, Context, CONF_CHECKER_PRIORITY, CONF_AFFINITY(Processor));
     if (checker == NULL) {
         KtLog("could not start the checker thread");
         KtFail();
         return;
     }
-    KtJoinThread(checker, 4 * NT_WAIT_MS);
+    KtJoinThread(checker, 4 * CONF_WAIT_MS);
 }

@@ -1,5 +1,6 @@
 /*
  * ntconf.h: what the NT conformance suites (tests/ddk/nt_*_test.c) share.
+ * (Conf and CONF_ name these helpers: the suites' own, not NT's.)
  *
  * The suites are written as a driver writer's conformance suite would be:
  * against the driver kit alone (wdm.h) and the test kit (ktest.h), from the
@@ -15,7 +16,7 @@
  *     wait list, SignalState, the owner;
  *   - a check of a thread the call readied (its priority, say) is made by
  *     a checker that runs above it on the only processor it may use
- *     (NtRunPinned): the readied thread cannot run, so nothing it does
+ *     (ConfRunPinned): the readied thread cannot run, so nothing it does
  *     can race the check.
  */
 #ifndef KELAB_NTCONF_H
@@ -26,61 +27,61 @@
 
 /* Every wait in these suites ends within this: a lost wake-up fails the
    test that lost it, it never hangs the run. */
-#define NT_WAIT_MS 10000
+#define CONF_WAIT_MS 10000
 
-/* The priority of a checker thread (NtRunPinned): above every dynamic
+/* The priority of a checker thread (ConfRunPinned): above every dynamic
    priority and above the real-time priorities the suites give waiters. */
-#define NT_CHECKER_PRIORITY 24
+#define CONF_CHECKER_PRIORITY 24
 
 /* The System process's base priority, which KeSetBasePriorityThread's
    increment is relative to: every KeLab thread is a system thread. */
-#define NT_SYSTEM_BASE_PRIORITY 8
+#define CONF_SYSTEM_BASE_PRIORITY 8
 
 /* A relative timeout of Ms milliseconds, in NT's 100 ns units. */
-#define NT_MS(Ms) (-(LONGLONG)(Ms)*10000)
+#define CONF_MS(Ms) (-(LONGLONG)(Ms)*10000)
 
 /* Fills an object with a byte pattern before its initialiser runs, so
    that a field the initialiser forgets shows as 0x55 instead of passing
    by luck as a zero. */
-#define NtPoison(Object) RtlFillMemory((Object), sizeof(*(Object)), 0x55)
+#define ConfPoison(Object) RtlFillMemory((Object), sizeof(*(Object)), 0x55)
 
 /* The Size a dispatcher header records: the object's size in LONGs. */
-#define NT_SIZE_IN_LONGS(Type) ((UCHAR)(sizeof(Type) / sizeof(LONG)))
+#define CONF_SIZE_IN_LONGS(Type) ((UCHAR)(sizeof(Type) / sizeof(LONG)))
 
 /* Checks every field of Object's DISPATCHER_HEADER against Expected (its
    WaitListHead aside) and that exactly Waiters wait blocks are linked on
    its wait list, each one's Flink and Blink agreeing with its neighbours'.
    The wait list must be still (no thread arriving or leaving). */
-VOID NtCheckHeader(PVOID Object, const DISPATCHER_HEADER *Expected, ULONG Waiters, PCSTR File,
-                   ULONG Line);
-#define NT_EXPECT_HEADER(Object, Waiters, ...)                                                     \
-    NtCheckHeader((Object), &(DISPATCHER_HEADER){__VA_ARGS__}, (Waiters), __FILE__, __LINE__)
+VOID ConfCheckHeader(PVOID Object, const DISPATCHER_HEADER *Expected, ULONG Waiters, PCSTR File,
+                     ULONG Line);
+#define CONF_EXPECT_HEADER(Object, Waiters, ...)                                                   \
+    ConfCheckHeader((Object), &(DISPATCHER_HEADER){__VA_ARGS__}, (Waiters), __FILE__, __LINE__)
 
 /* The number of wait blocks on Object's wait list, and the thread of the
    Index-th (from the head), or NULL. The list must be still. */
-ULONG NtWaitListLength(PVOID Object);
-PKWAIT_BLOCK NtWaitBlockAt(PVOID Object, ULONG Index);
-PKTHREAD NtWaiterAt(PVOID Object, ULONG Index);
+ULONG ConfWaitListLength(PVOID Object);
+PKWAIT_BLOCK ConfWaitBlockAt(PVOID Object, ULONG Index);
+PKTHREAD ConfWaiterAt(PVOID Object, ULONG Index);
 
 /* TRUE if Thread has a wait block on Object's wait list. Safe to call
    while the list changes (a bounded walk): for waiting until it does. */
-BOOLEAN NtIsWaitingOn(PVOID Object, PKTHREAD Thread);
+BOOLEAN ConfIsWaitingOn(PVOID Object, PKTHREAD Thread);
 
 /* Waits (sleeping 1 ms at a time, so that on one processor the thread it
-   waits for gets to run) until Condition holds, for at most NT_WAIT_MS;
+   waits for gets to run) until Condition holds, for at most CONF_WAIT_MS;
    fails the test and returns FALSE if it never does. */
-#define NT_AWAIT(Condition)                                                                        \
-    NtAwaitCheck(({                                                                                \
-                     ULONG64 deadline_ = KeQueryInterruptTime() + NT_WAIT_MS * 10000ull;           \
-                     while (!(Condition) && KeQueryInterruptTime() < deadline_)                    \
-                         KtSleep(1);                                                               \
-                     (BOOLEAN) !!(Condition);                                                      \
-                 }),                                                                               \
-                 #Condition, __FILE__, __LINE__)
-BOOLEAN NtAwaitCheck(BOOLEAN Held, PCSTR Text, PCSTR File, ULONG Line);
+#define CONF_AWAIT(Condition)                                                                      \
+    ConfAwaitCheck(({                                                                              \
+                       ULONG64 deadline_ = KeQueryInterruptTime() + CONF_WAIT_MS * 10000ull;       \
+                       while (!(Condition) && KeQueryInterruptTime() < deadline_)                  \
+                           KtSleep(1);                                                             \
+                       (BOOLEAN) !!(Condition);                                                    \
+                   }),                                                                             \
+                   #Condition, __FILE__, __LINE__)
+BOOLEAN ConfAwaitCheck(BOOLEAN Held, PCSTR Text, PCSTR File, ULONG Line);
 
 /* A thread that waits, and what its wait returned. Fill in the first
-   part, then NtStartWaiter; it returns once the thread waits on
+   part, then ConfStartWaiter; it returns once the thread waits on
    Objects[0] (on every one of them, for WaitAll). */
 typedef struct _NT_WAITER {
     ULONG Count; /* objects; 0 means 1 */
@@ -103,30 +104,30 @@ typedef struct _NT_WAITER {
     volatile KPRIORITY PriorityOnWake;
     volatile KIRQL IrqlOnWake;
     volatile BOOLEAN Woken;
-} NT_WAITER;
+} CONF_WAITER;
 
 /* Starts the waiter and returns once it is in its wait (FALSE, with the
    test failed, if it never gets there). */
-BOOLEAN NtStartWaiter(NT_WAITER *Waiter);
+BOOLEAN ConfStartWaiter(CONF_WAITER *Waiter);
 /* Waits for the waiter's thread to end (failing the test if it does not
-   within NT_WAIT_MS). */
-VOID NtJoinWaiter(NT_WAITER *Waiter);
+   within CONF_WAIT_MS). */
+VOID ConfJoinWaiter(CONF_WAITER *Waiter);
 
 /* Starts Count waiters, each a copy of Template, each once the one before
    is in its wait: their wait blocks are on the wait list in that order.
    FALSE (with the test failed) if one never got there; those after it are
-   not started. NtJoinWaiters joins those that were. */
-BOOLEAN NtStartWaiters(NT_WAITER *Waiters, ULONG Count, const NT_WAITER *Template);
-VOID NtJoinWaiters(NT_WAITER *Waiters, ULONG Count);
+   not started. ConfJoinWaiters joins those that were. */
+BOOLEAN ConfStartWaiters(CONF_WAITER *Waiters, ULONG Count, const CONF_WAITER *Template);
+VOID ConfJoinWaiters(CONF_WAITER *Waiters, ULONG Count);
 
-/* Runs Body(Context) in a thread of NT_CHECKER_PRIORITY that may run only
+/* Runs Body(Context) in a thread of CONF_CHECKER_PRIORITY that may run only
    on Processor, and waits for it to end. Threads the body readies on that
    processor (waiters given the same affinity) cannot run until the body
    blocks or ends, so what the body reads of them is what the call it made
    left, not what they did since. */
-VOID NtRunPinned(ULONG Processor, VOID (*Body)(PVOID Context), PVOID Context);
+VOID ConfRunPinned(ULONG Processor, VOID (*Body)(PVOID Context), PVOID Context);
 
 /* The affinity of one processor. */
-#define NT_AFFINITY(Processor) ((KAFFINITY)1 << (Processor))
+#define CONF_AFFINITY(Processor) ((KAFFINITY)1 << (Processor))
 
 #endif
