@@ -69,9 +69,9 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
 .PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle
 
-# The virtual HSI dongle (tools/hsi-dongle/, its own Makefile): a host
+# The virtual HSI dongle (hsi-dongle/, its own Makefile): a host
 # program QEMU attaches as a USB device.
-DONGLE_MAKE = $(MAKE) --no-print-directory -C tools/hsi-dongle O=$(abspath $(B)/hsi-dongle)
+DONGLE_MAKE = $(MAKE) --no-print-directory -C hsi-dongle O=$(abspath $(B)/hsi-dongle)
 DONGLE_BIN := $(B)/hsi-dongle/hsi-dongle
 
 all: kernel iso $(B)/kernel.sym $(B)/kernel.asm compile_commands.json dongle
@@ -230,9 +230,9 @@ test:
 bench:
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)python3 tools/bench/boottime --kernel $(B)/kernel.elf --cpus $(CPUS)
+	$(Q)python3 tools/bench/boot-time --kernel $(B)/kernel.elf --cpus $(CPUS)
 	@echo
-	$(Q)python3 tools/bench/kernelbench --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL) \
+	$(Q)python3 tools/bench/kernel-benchmarks --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL) \
 		$(if $(T),--filter '$(T)')
 	@echo
 	+$(Q)$(DONGLE_MAKE) bench
@@ -248,7 +248,7 @@ help:
 	@echo "KeLab make targets:"
 	@echo "  all (default)  build build/kernel.elf, its ISO, kernel.sym, kernel.asm, compile_commands.json"
 	@echo "  run            boot in QEMU on this terminal, HSI dongle attached (Ctrl-A x quits)"
-	@echo "  dongle         build the virtual HSI dongle (tools/hsi-dongle)"
+	@echo "  dongle         build the virtual HSI dongle (hsi-dongle)"
 	@echo "  test           run every test: kernel tests with $(TEST_CPUS) CPUs, death tests, host tests"
 	@echo "  bench          benchmarks (boot time, ...), printed as tables of medians"
 	@echo "  fuzz           run the host parser fuzzers for FUZZ_SECONDS each"

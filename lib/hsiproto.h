@@ -2,7 +2,7 @@
  * hsiproto.h: the wire format of the KeLab HSI USB dongle.
  *
  * One definition of the protocol for both ends of the USB cable: the host
- * program that plays the dongle (tools/hsi-dongle) and the kernel's USB
+ * program that plays the dongle (hsi-dongle) and the kernel's USB
  * driver compile this very file, so a message the dongle writes is parsed
  * by the same code that will parse it in the guest. docs/hsi-dongle.md is
  * the prose version of what this header defines.
