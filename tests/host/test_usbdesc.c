@@ -696,6 +696,40 @@ static void test_strings(void)
     FreeCopies();
 }
 
+/* What the dongle serves with --bad-descriptors (hsi-dongle/descriptors.c),
+   and the reason the kernel's log will give for each. */
+static void test_the_dongles_lies(void)
+{
+    USB_DESC_DEVICE d;
+    CHECK_EQ(UsbDescParseDevice(Exact(DongleDevice, 12), 12, UsbHighSpeed, &d),
+             STATUS_DEVICE_DATA_ERROR);
+    CHECK_STR(d.Reason, "device descriptor: 12 bytes came, 18 needed");
+
+    static const struct {
+        ULONG Offset;
+        UCHAR Value;
+        const char *Reason;
+    } lies[] = {
+        {25, 32, "endpoint descriptor at offset 25: bLength 32 runs past wTotalLength 39"},
+        {2, 64, "wTotalLength 64, but 39 bytes came"},
+        {13, 4, "interface 0 alternate 0: bNumEndpoints 4, but 3 endpoint descriptors follow"},
+        {4, 2, "bNumInterfaces is 2, but interface 1 (alternate 0) is not described"},
+        {29, 0, "endpoint 0x81 at offset 25: wMaxPacketSize is 0"},
+        {27, 0, "endpoint descriptor at offset 25: bad bEndpointAddress 0x00"},
+    };
+    for (ULONG i = 0; i < ARRAYSIZE(lies); i++) {
+        UCHAR c[39];
+        memcpy(c, DongleConfig, 39);
+        c[lies[i].Offset] = lies[i].Value;
+        if (lies[i].Offset == 29)
+            c[30] = 0;
+        CHECK_EQ(UsbDescParseConfiguration(Exact(c, 39), 39, UsbHighSpeed, &Config),
+                 STATUS_DEVICE_DATA_ERROR);
+        CHECK_STR(Config.Reason, lies[i].Reason);
+        FreeCopies();
+    }
+}
+
 static void test_names(void)
 {
     CHECK_STR(UsbDescSpeedName(UsbLowSpeed), "low");
@@ -722,6 +756,7 @@ static const KTAP_CASE cases[] = {
     KTAP_CASE(test_intervals),
     KTAP_CASE(test_limits),
     KTAP_CASE(test_strings),
+    KTAP_CASE(test_the_dongles_lies),
     KTAP_CASE(test_names),
 };
 
