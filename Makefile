@@ -45,9 +45,24 @@ FUZZCC := clang
 # ---- the kernel -------------------------------------------------------------
 # Every .c and .S under these directories is part of the kernel: adding a
 # file needs no Makefile change. lib/ is shared with the host tests.
-KERNEL_DIRS := boot kernel lib tests/kernel tests/bench drivers
-KERNEL_SRCS := $(sort $(shell find $(KERNEL_DIRS) -name '*.c' -o -name '*.S' 2>/dev/null))
+# lib/ files nothing in the kernel uses are left out of it: the HSI
+# protocol is the dongle's (hsi-dongle/) until a KeLab driver speaks it.
+KERNEL_DIRS := boot kernel lib tests/kernel tests/bench tests/ddk drivers
+KERNEL_UNUSED := lib/hsiproto.c
+KERNEL_SRCS := $(filter-out $(KERNEL_UNUSED),\
+	$(sort $(shell find $(KERNEL_DIRS) -name '*.c' -o -name '*.S' 2>/dev/null)))
 KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
+
+# Which headers a file may include is decided by where it is (the header
+# rule of docs/architecture.md): drivers see the driver kit and lib/
+# alone, so a driver that includes a kernel header does not compile;
+# driver-level tests (tests/ddk) see the test kit too; the kernel and its
+# white-box tests see everything, the kernel's own headers included.
+DDK_INCLUDES := -Ikernel/include/ddk -Ilib
+TESTDDK_INCLUDES := -Ikernel/include/ddk -Ikernel/include/test -Ilib
+KERNEL_INCLUDES := -Ikernel/include/ddk -Ikernel/include -Ikernel/include/test -Ilib
+includes-for = $(if $(filter drivers/%,$(1)),$(DDK_INCLUDES),$(if \
+	$(filter tests/ddk/%,$(1)),$(TESTDDK_INCLUDES),$(KERNEL_INCLUDES)))
 
 # Freestanding x86-64 kernel code: no red zone (interrupts push onto the
 # stack below RSP), no SSE registers (never saved on a context switch),
@@ -59,15 +74,14 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -f
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fstack-protector-strong -mstack-protector-guard=global \
 	-fno-strict-aliasing -fno-tree-loop-distribute-patterns -fno-common \
-	-Wall -Wextra -Wno-multichar -Wshadow -Wstrict-prototypes \
-	-Ikernel/include -Ilib -MMD -MP
+	-Wall -Wextra -Wno-multichar -Wshadow -Wstrict-prototypes -MMD -MP
 ifeq ($(WERROR),1)
 KERNEL_CFLAGS += -Werror
 endif
 KERNEL_ASFLAGS := -g -D__ASSEMBLER__ -Ikernel/include -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
-.PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle
+.PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle cflags
 
 # The virtual HSI dongle (hsi-dongle/, its own Makefile): a host
 # program QEMU attaches as a USB device.
@@ -84,7 +98,7 @@ kernel: $(B)/kernel.elf
 $(B)/k/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(KERNEL_CFLAGS) $(call includes-for,$<) -c $< -o $@
 
 $(B)/k/%.S.o: %.S
 	@mkdir -p $(dir $@)
@@ -103,7 +117,7 @@ $(B)/ksyms-empty.S: tools/gensyms
 $(B)/%.o: $(B)/%.S
 	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 
-$(B)/kernel-pass1.elf: $(KERNEL_OBJS) $(B)/ksyms-empty.o linker.ld
+$(B)/kernel-pass1.elf: $(KERNEL_OBJS) $(B)/ksyms-empty.o linker.ld Makefile
 	@echo "  LD      $@"
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(B)/ksyms-empty.o
 
@@ -134,12 +148,18 @@ $(B)/kelab.iso: $(B)/kernel.elf tools/mkiso
 compile_commands.json: Makefile $(KERNEL_SRCS)
 	@echo "  GEN     $@"
 	$(Q){ echo '['; sep=''; \
-	  for f in $(filter %.c,$(KERNEL_SRCS)); do \
-	    printf '%s{"directory":"%s","file":"%s","command":"%s %s -c %s"}\n' \
-	      "$$sep" "$(CURDIR)" "$$f" "$(CC)" "$(KERNEL_CFLAGS)" "$$f"; sep=','; \
+	  for entry in $(foreach f,$(filter %.c,$(KERNEL_SRCS)),'$(f) $(call includes-for,$(f))'); do \
+	    set -- $$entry; f=$$1; shift; \
+	    printf '%s{"directory":"%s","file":"%s","command":"%s %s %s -c %s"}\n' \
+	      "$$sep" "$(CURDIR)" "$$f" "$(CC)" "$(KERNEL_CFLAGS)" "$$*" "$$f"; sep=','; \
 	  done; echo ']'; } > $@
 
 -include $(KERNEL_OBJS:.o=.d)
+
+# The command that compiles a kernel source at FILE, with the headers its
+# place in the tree allows (tests/e2e/driver_headers compiles with it).
+cflags:
+	@echo $(CC) $(KERNEL_CFLAGS) $(call includes-for,$(FILE))
 
 # ---- host programs and their tests -----------------------------------------
 # lib/ is freestanding, so it compiles for the host too; there it runs
@@ -166,10 +186,10 @@ $(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) $(wildcard lib/*.h) tests/host/kta
 # new inputs it finds go to build/fuzz/corpus-*, not into the tree.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_CFLAGS := -g -O1 -DKELAB_HOST -Ilib -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := -g -O1 -DKELAB_HOST -Ilib -Itests/host -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wno-multichar
 
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h tests/host/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS)
@@ -225,6 +245,7 @@ test:
 		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs \
 		$(if $(T),--filter '$(T)') \
 		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest --host-tests tests/e2e \
+		--host-tests tools/check-layers \
 		--host-tests $(B)/hsi-dongle/tests
 
 bench:
@@ -238,8 +259,10 @@ bench:
 	+$(Q)$(DONGLE_MAKE) bench
 
 # ---- maintenance -------------------------------------------------------------
+# Every C source and header of the kernel, lib/, the drivers and the tests
+# (the dongle has its own Makefile).
 format:
-	$(Q)clang-format -i $(filter %.c,$(KERNEL_SRCS)) $(wildcard kernel/include/*.h lib/*.h tests/host/*.[ch])
+	$(Q)clang-format -i $(shell find kernel lib drivers tests -name '*.[ch]')
 
 clean:
 	rm -rf $(B) compile_commands.json .gdbinit
@@ -257,6 +280,7 @@ help:
 	@echo "  deps           install the Debian packages KeLab needs (run and test do it themselves)"
 	@echo "  host-tests     build the host unit tests of lib/"
 	@echo "  format         clang-format the C sources"
+	@echo "  cflags FILE=f  the command that compiles kernel source f (its include path depends on where f is)"
 	@echo "  clean          remove build output"
 	@echo "Variables (make VAR=value):"
 	@echo "  CPUS=$(CPUS)  MEM=$(MEM)  ACCEL=$(ACCEL)  QEMUEXTRA=...  DONGLE=$(DONGLE)"

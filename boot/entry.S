@@ -15,7 +15,7 @@
  *   - at KERNEL_VMA (-2 GiB), where the kernel is linked (first 1 GiB only).
  * The memory manager replaces them with the real tables (MiInitializePaging).
  */
-#include "../kernel/include/arch/x86.h"
+#include "arch/x86.h"
 
 #define KERNEL_VMA      0xFFFFFFFF80000000
 #define MB2_BOOT_MAGIC  0x36D76289

@@ -12,7 +12,7 @@
  * It is copied, not run where it was linked, so every address inside it is
  * computed as (label - KiTrampolineStart + KI_TRAMPOLINE_BASE).
  */
-#include "../kernel/include/arch/x86.h"
+#include "arch/x86.h"
 
 #define KI_TRAMPOLINE_BASE 0x8000
 #define T(label) ((label) - KiTrampolineStart + KI_TRAMPOLINE_BASE)

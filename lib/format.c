@@ -9,13 +9,13 @@
 #include "rtl.h"
 
 typedef struct _FMT_SPEC {
-    BOOLEAN LeftAlign;  /* '-' */
-    BOOLEAN ZeroPad;    /* '0' */
-    BOOLEAN Plus;       /* '+' */
-    BOOLEAN Space;      /* ' ' */
-    BOOLEAN Alternate;  /* '#' */
-    int Width;          /* -1: none */
-    int Precision;      /* -1: none */
+    BOOLEAN LeftAlign; /* '-' */
+    BOOLEAN ZeroPad;   /* '0' */
+    BOOLEAN Plus;      /* '+' */
+    BOOLEAN Space;     /* ' ' */
+    BOOLEAN Alternate; /* '#' */
+    int Width;         /* -1: none */
+    int Precision;     /* -1: none */
 } FMT_SPEC;
 
 typedef struct _FMT_OUT {
@@ -132,7 +132,9 @@ static const char *FmtParseLength(const char *f, int *length)
         }
         *length = LEN_LONG;
         return f + 1;
-    case 'z': case 't': case 'j':
+    case 'z':
+    case 't':
+    case 'j':
         *length = LEN_SIZE;
         return f + 1;
     }
@@ -142,11 +144,16 @@ static const char *FmtParseLength(const char *f, int *length)
 static ULONG64 FmtFetchUnsigned(va_list *ap, int length)
 {
     switch (length) {
-    case LEN_CHAR: return (UCHAR)va_arg(*ap, unsigned int);
-    case LEN_SHORT: return (USHORT)va_arg(*ap, unsigned int);
-    case LEN_LONG: return va_arg(*ap, unsigned long);
-    case LEN_LLONG: return va_arg(*ap, unsigned long long);
-    case LEN_SIZE: return va_arg(*ap, size_t);
+    case LEN_CHAR:
+        return (UCHAR)va_arg(*ap, unsigned int);
+    case LEN_SHORT:
+        return (USHORT)va_arg(*ap, unsigned int);
+    case LEN_LONG:
+        return va_arg(*ap, unsigned long);
+    case LEN_LLONG:
+        return va_arg(*ap, unsigned long long);
+    case LEN_SIZE:
+        return va_arg(*ap, size_t);
     }
     return va_arg(*ap, unsigned int);
 }
@@ -154,11 +161,16 @@ static ULONG64 FmtFetchUnsigned(va_list *ap, int length)
 static LONG64 FmtFetchSigned(va_list *ap, int length)
 {
     switch (length) {
-    case LEN_CHAR: return (signed char)va_arg(*ap, int);
-    case LEN_SHORT: return (short)va_arg(*ap, int);
-    case LEN_LONG: return va_arg(*ap, long);
-    case LEN_LLONG: return va_arg(*ap, long long);
-    case LEN_SIZE: return va_arg(*ap, ptrdiff_t);
+    case LEN_CHAR:
+        return (signed char)va_arg(*ap, int);
+    case LEN_SHORT:
+        return (short)va_arg(*ap, int);
+    case LEN_LONG:
+        return va_arg(*ap, long);
+    case LEN_LLONG:
+        return va_arg(*ap, long long);
+    case LEN_SIZE:
+        return va_arg(*ap, ptrdiff_t);
     }
     return va_arg(*ap, int);
 }
@@ -168,12 +180,18 @@ static const char *FmtParseSpec(const char *f, FMT_SPEC *spec, va_list *ap)
 {
     *spec = (FMT_SPEC){.Width = -1, .Precision = -1};
     for (;; f++) {
-        if (*f == '-') spec->LeftAlign = TRUE;
-        else if (*f == '0') spec->ZeroPad = TRUE;
-        else if (*f == '+') spec->Plus = TRUE;
-        else if (*f == ' ') spec->Space = TRUE;
-        else if (*f == '#') spec->Alternate = TRUE;
-        else break;
+        if (*f == '-')
+            spec->LeftAlign = TRUE;
+        else if (*f == '0')
+            spec->ZeroPad = TRUE;
+        else if (*f == '+')
+            spec->Plus = TRUE;
+        else if (*f == ' ')
+            spec->Space = TRUE;
+        else if (*f == '#')
+            spec->Alternate = TRUE;
+        else
+            break;
     }
     if (*f == '*') {
         spec->Width = va_arg(*ap, int);
@@ -204,13 +222,15 @@ static void FmtConversion(FMT_OUT *out, char conv, const FMT_SPEC *spec, int len
 {
     FMT_SPEC pointer;
     switch (conv) {
-    case 'd': case 'i':
+    case 'd':
+    case 'i':
         FmtSigned(out, spec, FmtFetchSigned(ap, length));
         break;
     case 'u':
         FmtUnsigned(out, spec, FmtFetchUnsigned(ap, length), 10, FALSE, "");
         break;
-    case 'x': case 'X':
+    case 'x':
+    case 'X':
         FmtUnsigned(out, spec, FmtFetchUnsigned(ap, length), 16, conv == 'X', "");
         break;
     case 'o':

@@ -26,11 +26,11 @@ typedef enum _MB2_MEMORY_TYPE {
     Mb2MemoryBad = 5,
 } MB2_MEMORY_TYPE;
 
-#define MB2_MAX_REGIONS   64
-#define MB2_MAX_MODULES   8
-#define MB2_MAX_WARNINGS  8
-#define MB2_CMDLINE_MAX   1024
-#define MB2_MESSAGE_MAX   112
+#define MB2_MAX_REGIONS  64
+#define MB2_MAX_MODULES  8
+#define MB2_MAX_WARNINGS 8
+#define MB2_CMDLINE_MAX  1024
+#define MB2_MESSAGE_MAX  112
 
 typedef struct _MB2_REGION {
     ULONG64 Base;

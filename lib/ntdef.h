@@ -71,7 +71,7 @@ typedef union _ULARGE_INTEGER {
 #define FIELD_OFFSET(type, field) ((LONG)offsetof(type, field))
 #define CONTAINING_RECORD(address, type, field)                                                    \
     ((type *)((PCHAR)(address) - (ULONG_PTR)(&((type *)0)->field)))
-#define ARRAYSIZE(a)       (sizeof(a) / sizeof((a)[0]))
+#define ARRAYSIZE(a)              (sizeof(a) / sizeof((a)[0]))
 #define UNREFERENCED_PARAMETER(P) ((void)(P))
 
 #define ALIGN_DOWN_BY(length, alignment) ((ULONG_PTR)(length) & ~((ULONG_PTR)(alignment)-1))

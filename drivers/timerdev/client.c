@@ -7,7 +7,7 @@
  * sends requests that finish seconds later, so that `irps` can show them
  * on their way: queued at the device, their stack locations (the
  * filter's, with its completion routine, and the device's) and which one
- * is current. It uses only what timerdev.h offers any client.
+ * is current. It uses only what ntddtimer.h offers any client.
  *
  * The requests are a driver's own IRPs, sent the way one driver sends a
  * request to another without waiting for it: IoAllocateIrp, the buffer
@@ -15,8 +15,7 @@
  * completion routine that reports the result, frees everything and
  * returns STATUS_MORE_PROCESSING_REQUIRED, because the IRP is its own.
  */
-#include "timerdev.h"
-#include "kd.h"
+#include "ntddtimer.h"
 
 #define TIMER_CLIENT_TAG 'ilCT'
 #define TIMER_CLIENT_MAX 16 /* requests one command may send */

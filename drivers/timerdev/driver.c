@@ -72,8 +72,8 @@ static PAGEABLE_CODE VOID TimerUnload(PDRIVER_OBJECT DriverObject)
     IoDeleteDevice(device);
 }
 
-PAGEABLE_CODE NTSTATUS TimerDevDriverEntry(PDRIVER_OBJECT DriverObject,
-                                           PUNICODE_STRING RegistryPath)
+static PAGEABLE_CODE NTSTATUS TimerDevDriverEntry(PDRIVER_OBJECT DriverObject,
+                                                  PUNICODE_STRING RegistryPath)
 {
     PAGED_CODE();
     UNREFERENCED_PARAMETER(RegistryPath);
@@ -98,3 +98,5 @@ PAGEABLE_CODE NTSTATUS TimerDevDriverEntry(PDRIVER_OBJECT DriverObject,
     DriverObject->DriverUnload = TimerUnload;
     return STATUS_SUCCESS;
 }
+
+KELAB_BUILTIN_DRIVER(TimerDevDriverEntry, L"\\Driver\\TimerDev", 10, NULL);

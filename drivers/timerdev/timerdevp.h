@@ -4,7 +4,7 @@
 #ifndef KELAB_TIMERDEVP_H
 #define KELAB_TIMERDEVP_H
 
-#include "timerdev.h"
+#include "ntddtimer.h"
 
 /* The boost a requester gets when its request completes: a small one, as
    for a serial port, so that a thread that waited on the device runs soon. */

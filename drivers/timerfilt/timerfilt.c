@@ -18,8 +18,7 @@
  * request that returned STATUS_PENDING but was never marked pending: on
  * Windows, a classic way to hang a requester.
  */
-#include "timerfilt.h"
-#include "../timerdev/timerdev.h"
+#include "ntddtimer.h"
 
 typedef struct _FILTER_EXTENSION {
     PDEVICE_OBJECT LowerDevice; /* where requests go: the device below ours */
@@ -86,8 +85,8 @@ static PAGEABLE_CODE VOID FilterUnload(PDRIVER_OBJECT DriverObject)
     }
 }
 
-PAGEABLE_CODE NTSTATUS TimerFiltDriverEntry(PDRIVER_OBJECT DriverObject,
-                                            PUNICODE_STRING RegistryPath)
+static PAGEABLE_CODE NTSTATUS TimerFiltDriverEntry(PDRIVER_OBJECT DriverObject,
+                                                   PUNICODE_STRING RegistryPath)
 {
     PAGED_CODE();
     UNREFERENCED_PARAMETER(RegistryPath);
@@ -98,3 +97,6 @@ PAGEABLE_CODE NTSTATUS TimerFiltDriverEntry(PDRIVER_OBJECT DriverObject,
     DriverObject->DriverUnload = FilterUnload;
     return STATUS_SUCCESS;
 }
+
+/* Loaded after the timer device (order 10), on top of whose stack it goes. */
+KELAB_BUILTIN_DRIVER(TimerFiltDriverEntry, L"\\Driver\\TimerFilt", 20, TIMER_DEVICE_NAME);

@@ -31,14 +31,14 @@
 #include "ke.h"
 #include "kd.h"
 
-#define POOL_UNIT        16 /* block sizes are in 16-byte units */
-#define POOL_PAGE_UNITS  (PAGE_SIZE / POOL_UNIT)
-#define POOL_MIN_UNITS   2 /* a header and a LIST_ENTRY */
-#define POOL_TAIL_FILL   0xD5
+#define POOL_UNIT           16 /* block sizes are in 16-byte units */
+#define POOL_PAGE_UNITS     (PAGE_SIZE / POOL_UNIT)
+#define POOL_MIN_UNITS      2 /* a header and a LIST_ENTRY */
+#define POOL_TAIL_FILL      0xD5
 #define BASE_POOL_TYPE_MASK 1 /* PagedPool's bit: NonPagedPoolNx is nonpaged */
-#define POOL_BIG_BUCKETS 64
-#define POOL_BIG_TAG     ' giB' /* the trackers of large allocations: "Big " */
-#define POOL_OVERFLOW_TAG '\?\?\?\?' /* shown as "????": tags beyond the table's size */
+#define POOL_BIG_BUCKETS    64
+#define POOL_BIG_TAG        ' giB'     /* the trackers of large allocations: "Big " */
+#define POOL_OVERFLOW_TAG   '\?\?\?\?' /* shown as "????": tags beyond the table's size */
 
 typedef struct _POOL_HEADER {
     USHORT PreviousSize; /* units of the block before this one; 0 for the first */
@@ -61,10 +61,10 @@ typedef struct _POOL_BIG_TRACKER {
 } POOL_BIG_TRACKER;
 
 static KSPIN_LOCK ExpPoolLock;
-static LIST_ENTRY ExpFreeLists[POOL_PAGE_UNITS + 1];     /* ExpPoolLock; by block units */
-static LIST_ENTRY ExpBigPages[POOL_BIG_BUCKETS];         /* ExpPoolLock */
-static EX_POOL_TAG_USAGE ExpTags[EX_POOL_MAX_TAGS];      /* ExpPoolLock */
-static ULONG64 ExpBytesInUse, ExpAllocationsInUse;      /* ExpPoolLock */
+static LIST_ENTRY ExpFreeLists[POOL_PAGE_UNITS + 1]; /* ExpPoolLock; by block units */
+static LIST_ENTRY ExpBigPages[POOL_BIG_BUCKETS];     /* ExpPoolLock */
+static EX_POOL_TAG_USAGE ExpTags[EX_POOL_MAX_TAGS];  /* ExpPoolLock */
+static ULONG64 ExpBytesInUse, ExpAllocationsInUse;   /* ExpPoolLock */
 
 VOID ExInitializePool(VOID)
 {
@@ -219,10 +219,9 @@ static PPOOL_HEADER ExpTakeFreeBlock(ULONG Units)
             return block;
         }
     }
-    PFN_NUMBER pfn = MiAllocatePhysicalPage();
-    if (pfn == 0)
+    PPOOL_HEADER page = MmAllocateDirectMapPage();
+    if (page == NULL)
         return NULL;
-    PPOOL_HEADER page = MiPfnToVirtual(pfn);
     page->PreviousSize = 0;
     page->BlockSize = POOL_PAGE_UNITS;
     return page;
@@ -287,7 +286,7 @@ static VOID ExpFreeSmall(PVOID P, ULONG Tag)
     block = ExpCoalesce(block);
     if (block->BlockSize == POOL_PAGE_UNITS) {
         KeReleaseSpinLock(&ExpPoolLock, oldIrql);
-        MiFreePhysicalPage(MiVirtualToPhysicalDirect(block) >> PAGE_SHIFT);
+        MmFreeDirectMapPage(block);
         return;
     }
     ExpLinkFree(block);
@@ -305,10 +304,8 @@ static PVOID ExpAllocateBig(POOL_TYPE PoolType, SIZE_T Bytes, ULONG Tag)
 {
     ULONG pages = (ULONG)BYTES_TO_PAGES(Bytes);
     POOL_BIG_TRACKER *tracker = ExpAllocateSmall(NonPagedPool, sizeof(*tracker), POOL_BIG_TAG);
-    PVOID va = tracker ? MiReserveSystemPages(pages) : NULL;
-    if (va == NULL || !NT_SUCCESS(MiMapFreshPages(va, pages, MM_WRITE))) {
-        if (va != NULL)
-            MiReleaseSystemPages(va, pages);
+    PVOID va = tracker ? MmAllocateMappedPages(pages) : NULL;
+    if (va == NULL) {
         if (tracker != NULL)
             ExpFreeSmall(tracker, POOL_BIG_TAG);
         return NULL;
@@ -350,8 +347,7 @@ static VOID ExpFreeBig(PVOID P, ULONG Tag)
     ExpAccount(tracker->PoolTag, tracker->RequestedBytes, FALSE);
     KeReleaseSpinLock(&ExpPoolLock, oldIrql);
 
-    MiUnmapAndFreePages(P, tracker->Pages);
-    MiReleaseSystemPages(P, tracker->Pages);
+    MmFreeMappedPages(P, tracker->Pages);
     ExpFreeSmall(tracker, POOL_BIG_TAG);
 }
 

@@ -8,6 +8,6 @@
 
 VOID ExRaiseStatus(NTSTATUS Status)
 {
-    KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)Status,
-                 (ULONG_PTR)__builtin_return_address(0), 0, 0);
+    KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)Status, (ULONG_PTR)__builtin_return_address(0),
+                 0, 0);
 }

@@ -11,45 +11,45 @@
  * and x2APIC, model-specific registers (faster to reach, and the only way
  * beyond 255 processors). KeLab uses x2APIC when the processor has it.
  */
-#include "hal.h"
+#include "halp.h"
 #include "arch/x86.h"
 
 /* Register offsets (xAPIC MMIO); x2APIC MSR = 0x800 + offset / 16. */
-#define APIC_ID        0x020
-#define APIC_VERSION   0x030
-#define APIC_EOI       0x0B0
-#define APIC_SPURIOUS  0x0F0
-#define APIC_ESR       0x280
-#define APIC_ICR_LOW   0x300
-#define APIC_ICR_HIGH  0x310
-#define APIC_LVT_TIMER 0x320
-#define APIC_LVT_LINT0 0x350
-#define APIC_LVT_LINT1 0x360
-#define APIC_LVT_ERROR 0x370
+#define APIC_ID            0x020
+#define APIC_VERSION       0x030
+#define APIC_EOI           0x0B0
+#define APIC_SPURIOUS      0x0F0
+#define APIC_ESR           0x280
+#define APIC_ICR_LOW       0x300
+#define APIC_ICR_HIGH      0x310
+#define APIC_LVT_TIMER     0x320
+#define APIC_LVT_LINT0     0x350
+#define APIC_LVT_LINT1     0x360
+#define APIC_LVT_ERROR     0x370
 #define APIC_TIMER_INITIAL 0x380
 #define APIC_TIMER_CURRENT 0x390
 #define APIC_TIMER_DIVIDE  0x3E0
 #define X2APIC_MSR_BASE    0x800
 #define X2APIC_SELF_IPI    0x83F
 
-#define APIC_BASE_ENABLE   (1ull << 11)
-#define APIC_BASE_X2APIC   (1ull << 10)
-#define APIC_SOFTWARE_ENABLE (1u << 8)
-#define APIC_LVT_MASKED    (1u << 16)
-#define APIC_LVT_PERIODIC  (1u << 17)
-#define APIC_DELIVERY_NMI  (4u << 8)
-#define APIC_DELIVERY_EXTINT (7u << 8)
-#define APIC_DELIVERY_INIT (5u << 8)
+#define APIC_BASE_ENABLE      (1ull << 11)
+#define APIC_BASE_X2APIC      (1ull << 10)
+#define APIC_SOFTWARE_ENABLE  (1u << 8)
+#define APIC_LVT_MASKED       (1u << 16)
+#define APIC_LVT_PERIODIC     (1u << 17)
+#define APIC_DELIVERY_NMI     (4u << 8)
+#define APIC_DELIVERY_EXTINT  (7u << 8)
+#define APIC_DELIVERY_INIT    (5u << 8)
 #define APIC_DELIVERY_STARTUP (6u << 8)
-#define APIC_LEVEL_ASSERT  (1u << 14)
-#define APIC_ICR_PENDING   (1u << 12)
-#define APIC_DEST_SELF     (1u << 18)
-#define APIC_DIVIDE_BY_16  0x3
-#define APIC_SPURIOUS_VECTOR 0xFF
+#define APIC_LEVEL_ASSERT     (1u << 14)
+#define APIC_ICR_PENDING      (1u << 12)
+#define APIC_DEST_SELF        (1u << 18)
+#define APIC_DIVIDE_BY_16     0x3
+#define APIC_SPURIOUS_VECTOR  0xFF
 
 static volatile ULONG *HalpApicMmio; /* xAPIC registers; set once at boot */
 static BOOLEAN HalpX2Apic;           /* set once at boot, before any AP starts */
-static ULONG HalpApicTicksPerUs;     /* timer ticks (after divide) per microsecond */
+static ULONG HalpApicTicksPerUs; /* timer ticks (after divide) per microsecond, set once at boot */
 
 static ULONG HalpApicRead(ULONG Register)
 {
@@ -66,12 +66,12 @@ static VOID HalpApicWrite(ULONG Register, ULONG Value)
         HalpApicMmio[Register / 4] = Value;
 }
 
-BOOLEAN HalpIsX2ApicEnabled(VOID)
+BOOLEAN HalIsX2ApicEnabled(VOID)
 {
     return HalpX2Apic;
 }
 
-ULONG HalpGetApicId(VOID)
+ULONG HalGetApicId(VOID)
 {
     ULONG id = HalpApicRead(APIC_ID);
     return HalpX2Apic ? id : id >> 24;
@@ -102,7 +102,7 @@ static VOID HalpChooseApicMode(VOID)
 static VOID HalpProgramLocalInterruptPins(VOID)
 {
     ULONG lint[2] = {APIC_LVT_MASKED | APIC_DELIVERY_EXTINT, APIC_DELIVERY_NMI};
-    ULONG apicId = HalpGetApicId(), uid = 0xFFFFFFFE;
+    ULONG apicId = HalGetApicId(), uid = 0xFFFFFFFE;
     for (ULONG p = 0; p < HalPlatform.ProcessorCount; p++) {
         if (HalPlatform.ApicIds[p] == apicId)
             uid = HalPlatform.ProcessorUids[p];
@@ -121,7 +121,7 @@ static VOID HalpProgramLocalInterruptPins(VOID)
     HalpApicWrite(APIC_LVT_LINT1, lint[1]);
 }
 
-VOID HalpInitializeLocalApic(VOID)
+VOID HalInitializeProcessor(VOID)
 {
     if (HalpApicMmio == NULL && !HalpX2Apic)
         HalpChooseApicMode();
@@ -135,10 +135,10 @@ VOID HalpInitializeLocalApic(VOID)
     HalpApicWrite(APIC_LVT_TIMER, APIC_LVT_MASKED);
     HalpApicWrite(APIC_ESR, 0);
     HalpApicWrite(APIC_SPURIOUS, APIC_SOFTWARE_ENABLE | APIC_SPURIOUS_VECTOR);
-    HalpEndOfInterrupt(); /* clear anything left in service by firmware */
+    HalEndOfInterrupt(); /* clear anything left in service by firmware */
 }
 
-VOID HalpEndOfInterrupt(VOID)
+VOID HalEndOfInterrupt(VOID)
 {
     HalpApicWrite(APIC_EOI, 0);
 }
@@ -162,12 +162,12 @@ static VOID HalpSendIcr(ULONG ApicId, ULONG Command)
         _enable();
 }
 
-VOID HalpSendIpi(ULONG ApicId, UCHAR Vector)
+VOID HalRequestIpi(ULONG ApicId, UCHAR Vector)
 {
     HalpSendIcr(ApicId, Vector | APIC_LEVEL_ASSERT);
 }
 
-VOID HalpSendNmi(ULONG ApicId)
+VOID HalSendNmi(ULONG ApicId)
 {
     HalpSendIcr(ApicId, APIC_DELIVERY_NMI | APIC_LEVEL_ASSERT);
 }
@@ -182,14 +182,14 @@ static BOOLEAN HalpNeedsInitDelay(VOID)
     return family < 6;
 }
 
-VOID HalpSendInit(ULONG ApicId)
+VOID HalSendInitIpi(ULONG ApicId)
 {
     HalpSendIcr(ApicId, APIC_DELIVERY_INIT | APIC_LEVEL_ASSERT);
     if (HalpNeedsInitDelay())
         KeStallExecutionProcessor(10000);
 }
 
-VOID HalpSendStartup(ULONG ApicId, ULONG StartPage)
+VOID HalSendStartupIpi(ULONG ApicId, ULONG StartPage)
 {
     HalpSendIcr(ApicId, APIC_DELIVERY_STARTUP | APIC_LEVEL_ASSERT | (StartPage & 0xFF));
 }
@@ -227,7 +227,7 @@ static VOID HalpCalibrateApicTimer(VOID)
     HalpApicTicksPerUs = elapsed / 10000 ? (ULONG)(elapsed / 10000) : 1;
 }
 
-VOID HalpStartClock(UCHAR Vector, ULONG PeriodMicroseconds)
+VOID HalStartClock(UCHAR Vector, ULONG PeriodMicroseconds)
 {
     if (HalpApicTicksPerUs == 0)
         HalpCalibrateApicTimer();

@@ -12,7 +12,7 @@
  * extended to 64 bits in software; the clock interrupt reads the counter
  * every tick, which is often enough never to miss a wrap.
  */
-#include "hal.h"
+#include "halp.h"
 #include "arch/x86.h"
 
 #define HPET_CAPABILITIES 0x000
@@ -27,13 +27,13 @@
 
 typedef enum { SourceHpet, SourcePmTimer, SourcePit } HALP_CLOCK_SOURCE;
 
-static HALP_CLOCK_SOURCE HalpSource;     /* set once at boot */
-static ULONG64 HalpFrequency;            /* set once at boot */
-static ULONG HalpCounterBits;            /* width of the hardware counter */
-static volatile ULONG64 *HalpHpet;       /* HPET registers */
-static ULONG64 HalpTscHz;                /* set once at boot */
+static HALP_CLOCK_SOURCE HalpSource; /* set once at boot */
+static ULONG64 HalpFrequency;        /* set once at boot */
+static ULONG HalpCounterBits;        /* the hardware counter's width; set once at boot */
+static volatile ULONG64 *HalpHpet;   /* HPET registers; set once at boot */
+static ULONG64 HalpTscHz;            /* set once at boot */
 static KSPIN_LOCK HalpExtendLock;
-static ULONG64 HalpExtended;             /* HalpExtendLock: last value, 64-bit */
+static ULONG64 HalpExtended; /* HalpExtendLock: last value, 64-bit */
 
 static BOOLEAN HalpUseHpet(VOID)
 {
@@ -81,7 +81,7 @@ static VOID HalpChooseClockSource(VOID)
     HalpUsePit();
 }
 
-VOID HalpInitializeClockSource(VOID)
+VOID HalInitializeClockSource(VOID)
 {
     KeInitializeSpinLock(&HalpExtendLock);
     HalpChooseClockSource();
@@ -98,7 +98,7 @@ VOID HalpCalibrateAgainstClockSource(VOID (*Begin)(VOID), ULONG64 (*End)(VOID), 
     HalpTscHz = (__rdtsc() - start) * 100;
 }
 
-ULONG64 HalpTscFrequency(VOID)
+ULONG64 HalQueryTscFrequency(VOID)
 {
     return HalpTscHz;
 }
@@ -120,7 +120,7 @@ static ULONG64 HalpReadHardwareCounter(VOID)
     return 0;
 }
 
-ULONG64 HalpReadClockSource(VOID)
+ULONG64 HalReadClockSource(VOID)
 {
     if (HalpCounterBits == 64)
         return HalpReadHardwareCounter();
@@ -139,12 +139,7 @@ ULONG64 HalpReadClockSource(VOID)
     return now;
 }
 
-ULONG64 HalpClockSourceFrequency(VOID)
-{
-    return HalpFrequency;
-}
-
-PCSTR HalpClockSourceName(VOID)
+PCSTR HalClockSourceName(VOID)
 {
     static const char *const names[] = {"HPET", "ACPI PM timer", "8254 PIT"};
     return names[HalpSource];
@@ -152,9 +147,9 @@ PCSTR HalpClockSourceName(VOID)
 
 VOID KeStallExecutionProcessor(ULONG MicroSeconds)
 {
-    ULONG64 start = HalpReadClockSource();
+    ULONG64 start = HalReadClockSource();
     ULONG64 ticks = (ULONG64)MicroSeconds * HalpFrequency / 1000000 + 1;
-    while (HalpReadClockSource() - start < ticks)
+    while (HalReadClockSource() - start < ticks)
         YieldProcessor();
 }
 
@@ -162,5 +157,5 @@ LARGE_INTEGER KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency)
 {
     if (PerformanceFrequency)
         PerformanceFrequency->QuadPart = (LONGLONG)HalpFrequency;
-    return (LARGE_INTEGER){.QuadPart = (LONGLONG)HalpReadClockSource()};
+    return (LARGE_INTEGER){.QuadPart = (LONGLONG)HalReadClockSource()};
 }

@@ -10,16 +10,16 @@
  *
  * The legacy 8259 PICs are masked: with an I/O APIC they have nothing to do.
  */
-#include "hal.h"
+#include "halp.h"
 #include "arch/x86.h"
 
-#define IOAPIC_REGSEL   0x00
-#define IOAPIC_WINDOW   0x10
-#define IOAPIC_VERSION  0x01
+#define IOAPIC_REGSEL           0x00
+#define IOAPIC_WINDOW           0x10
+#define IOAPIC_VERSION          0x01
 #define IOAPIC_REDIRECTION(pin) (0x10 + 2 * (pin))
-#define IOAPIC_MASKED   (1u << 16)
-#define IOAPIC_LEVEL    (1u << 15)
-#define IOAPIC_LOW      (1u << 13)
+#define IOAPIC_MASKED           (1u << 16)
+#define IOAPIC_LEVEL            (1u << 15)
+#define IOAPIC_LOW              (1u << 13)
 
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xA1
@@ -31,8 +31,8 @@ typedef struct _HALP_IOAPIC {
     KSPIN_LOCK Lock; /* the select/window register pair */
 } HALP_IOAPIC;
 
-static HALP_IOAPIC HalpIoApics[HAL_MAX_IOAPICS]; /* set up once at boot */
-static ULONG HalpIoApicCount;
+static HALP_IOAPIC HalpIoApics[HAL_MAX_IOAPICS]; /* set up once at boot; then each its Lock */
+static ULONG HalpIoApicCount;                    /* set once at boot */
 
 static ULONG HalpIoApicRead(HALP_IOAPIC *IoApic, ULONG Register)
 {
@@ -52,7 +52,7 @@ static VOID HalpMaskLegacyPic(VOID)
     __outbyte(PIC2_DATA, 0xFF);
 }
 
-VOID HalpInitializeIoApics(VOID)
+VOID HalInitializeIoApics(VOID)
 {
     HalpMaskLegacyPic();
     for (ULONG i = 0; i < HalPlatform.IoApicCount; i++) {

@@ -9,16 +9,16 @@
  * parser says why and the fallback every PC supports is used: one
  * processor, the I/O APIC at its usual address, the PIT as clock.
  */
-#include "hal.h"
+#include "halp.h"
 #include "ke.h"
 #include "kd.h"
-#include "../../lib/acpi.h"
+#include "acpi.h"
 
-#define HALP_MAX_ACPI_MAPPINGS 32
+#define HALP_MAX_ACPI_MAPPINGS  32
 #define HALP_DEFAULT_LOCAL_APIC 0xFEE00000ull
 #define HALP_DEFAULT_IOAPIC     0xFEC00000ull
 
-HAL_PLATFORM HalPlatform;
+HAL_PLATFORM HalPlatform; /* written once at boot, read-only after */
 
 /* Boot-time only: the parser's results, kept for the `acpi` command. */
 static ACPI_TABLES HalpAcpiTables;
@@ -30,7 +30,8 @@ static ACPI_S5_INFO HalpS5;
 
 /* Pages of table memory mapped for the parser, kept (the tables are
    small, and `acpi` reads them again). Each request is served from the
-   mapping that covers it, or by mapping the pages around it. */
+   mapping that covers it, or by mapping the pages around it. No lock:
+   only one thread ever maps, the boot's and later the shell's. */
 static struct {
     ULONG64 FirstPage, Pages;
     PUCHAR Va;
@@ -64,8 +65,8 @@ static const VOID *HalpMapAcpi(PVOID Context, ULONG64 PhysicalAddress, ULONG Len
     for (ULONG i = 0; i < HalpAcpiMappingCount; i++) {
         if (first >= HalpAcpiMappings[i].FirstPage &&
             last < HalpAcpiMappings[i].FirstPage + HalpAcpiMappings[i].Pages)
-            return HalpAcpiMappings[i].Va + (PhysicalAddress -
-                                             (HalpAcpiMappings[i].FirstPage << PAGE_SHIFT));
+            return HalpAcpiMappings[i].Va +
+                   (PhysicalAddress - (HalpAcpiMappings[i].FirstPage << PAGE_SHIFT));
     }
     if (HalpAcpiMappingCount == HALP_MAX_ACPI_MAPPINGS)
         return NULL;
@@ -195,7 +196,7 @@ static ULONG HalpReadBootApicId(VOID)
     return regs[1] >> 24;
 }
 
-VOID HalpInitializePlatform(VOID)
+VOID HalInitializePlatform(VOID)
 {
     ULONG bootApicId = HalpReadBootApicId();
     HalPlatform.ProcessorCount = 1;

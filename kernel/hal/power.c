@@ -1,7 +1,7 @@
 /*
  * power.c: leaving the machine: QEMU's exit device for tests, reset, halt.
  */
-#include "hal.h"
+#include "halp.h"
 #include "arch/x86.h"
 #include "kd.h"
 

@@ -7,20 +7,20 @@
  * so KeLab reads until two consecutive readings agree. Whatever it reads
  * is checked before use: a nonsense date gives 0 (unknown), not a crash.
  */
-#include "hal.h"
+#include "halp.h"
 #include "arch/x86.h"
 
-#define CMOS_INDEX  0x70
-#define CMOS_DATA   0x71
-#define RTC_SECONDS 0x00
-#define RTC_MINUTES 0x02
-#define RTC_HOURS   0x04
-#define RTC_DAY     0x07
-#define RTC_MONTH   0x08
-#define RTC_YEAR    0x09
+#define CMOS_INDEX   0x70
+#define CMOS_DATA    0x71
+#define RTC_SECONDS  0x00
+#define RTC_MINUTES  0x02
+#define RTC_HOURS    0x04
+#define RTC_DAY      0x07
+#define RTC_MONTH    0x08
+#define RTC_YEAR     0x09
 #define RTC_STATUS_A 0x0A
 #define RTC_STATUS_B 0x0B
-#define RTC_CENTURY 0x32 /* where PCs (and QEMU) keep it */
+#define RTC_CENTURY  0x32 /* where PCs (and QEMU) keep it */
 #define RTC_UPDATING 0x80
 #define RTC_BINARY   0x04
 #define RTC_24HOUR   0x02
@@ -69,7 +69,7 @@ static ULONG64 HalpDaysSince1601(ULONG Year, ULONG Month, ULONG Day)
     return days;
 }
 
-ULONG64 HalpReadRealTimeClock(VOID)
+ULONG64 HalQueryRealTimeClock(VOID)
 {
     RTC_READING a, b;
     HalpRtcRead(&a);
@@ -94,8 +94,8 @@ ULONG64 HalpReadRealTimeClock(VOID)
     if (!(status & RTC_24HOUR))
         b.Hour = (UCHAR)(b.Hour % 12 + (pm ? 12 : 0));
     ULONG year = (b.Century >= 19 && b.Century <= 30 ? b.Century : 20) * 100u + b.Year;
-    if (b.Second > 59 || b.Minute > 59 || b.Hour > 23 || b.Month < 1 || b.Month > 12 ||
-        b.Day < 1 || b.Day > 31 || year < 1970)
+    if (b.Second > 59 || b.Minute > 59 || b.Hour > 23 || b.Month < 1 || b.Month > 12 || b.Day < 1 ||
+        b.Day > 31 || year < 1970)
         return 0;
     ULONG64 seconds = HalpDaysSince1601(year, b.Month, b.Day) * 86400ull + b.Hour * 3600u +
                       b.Minute * 60u + b.Second;

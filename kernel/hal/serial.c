@@ -13,7 +13,7 @@
  * the DPC sets an event; the reading thread, blocked on that event in
  * KeWaitForSingleObject, wakes and takes the bytes.
  */
-#include "hal.h"
+#include "halp.h"
 #include "arch/x86.h"
 
 #define COM1 0x3F8
@@ -37,12 +37,12 @@
 #define COM1_IRQ         4
 #define RING_SIZE        256
 
-static PKINTERRUPT HalpSerialInterrupt;  /* set once, when input starts */
+static PKINTERRUPT HalpSerialInterrupt; /* set once, when input starts */
 static KDPC HalpSerialDpc;
-static KEVENT HalpSerialInput;            /* set when bytes have arrived */
-static CHAR HalpRing[RING_SIZE];          /* the interrupt's spin lock */
-static ULONG HalpRingHead, HalpRingTail;  /* the interrupt's spin lock */
-static ULONG64 HalpRingDropped;           /* the interrupt's spin lock */
+static KEVENT HalpSerialInput;           /* set when bytes have arrived */
+static CHAR HalpRing[RING_SIZE];         /* the interrupt's spin lock */
+static ULONG HalpRingHead, HalpRingTail; /* the interrupt's spin lock */
+static ULONG64 HalpRingDropped;          /* the interrupt's spin lock */
 
 VOID HalInitializeSerialPort(VOID)
 {
@@ -105,9 +105,9 @@ VOID HalStartSerialInput(VOID)
     KIRQL irql;
     KAFFINITY affinity;
     ULONG vector = HalGetInterruptVector(Isa, 0, COM1_IRQ, COM1_IRQ, &irql, &affinity);
-    if (vector == 0 || !NT_SUCCESS(IoConnectInterrupt(&HalpSerialInterrupt, HalpSerialIsr, NULL,
-                                                       NULL, vector, irql, irql, Latched, FALSE,
-                                                       affinity, FALSE))) {
+    if (vector == 0 ||
+        !NT_SUCCESS(IoConnectInterrupt(&HalpSerialInterrupt, HalpSerialIsr, NULL, NULL, vector,
+                                       irql, irql, Latched, FALSE, affinity, FALSE))) {
         DbgPrint("HAL: no interrupt for COM1; console input stays polled\n");
         return;
     }

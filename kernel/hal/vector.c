@@ -8,18 +8,17 @@
  * and unmasked only when an ISR connects (HalEnableSystemInterrupt), so an
  * interrupt never arrives with nobody to take it.
  */
-#include "hal.h"
-#include "ke.h"
+#include "halp.h"
+#include "ke.h" /* FIRST_DEVICE_VECTOR, LAST_DEVICE_VECTOR */
 
 #define ISA_IRQS 16
 
 static KSPIN_LOCK HalpVectorLock;
-static UCHAR HalpIsaVector[ISA_IRQS]; /* HalpVectorLock; 0 = none yet */
+static UCHAR HalpIsaVector[ISA_IRQS];              /* HalpVectorLock; 0 = none yet */
 static UCHAR HalpNextVector = FIRST_DEVICE_VECTOR; /* HalpVectorLock */
 
-ULONG HalGetInterruptVector(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
-                            ULONG BusInterruptLevel, ULONG BusInterruptVector, PKIRQL Irql,
-                            PKAFFINITY Affinity)
+ULONG HalGetInterruptVector(INTERFACE_TYPE InterfaceType, ULONG BusNumber, ULONG BusInterruptLevel,
+                            ULONG BusInterruptVector, PKIRQL Irql, PKAFFINITY Affinity)
 {
     UNREFERENCED_PARAMETER(BusInterruptVector);
     if (InterfaceType != Isa || BusNumber != 0 || BusInterruptLevel >= ISA_IRQS)
@@ -33,7 +32,7 @@ ULONG HalGetInterruptVector(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
     }
     KeReleaseSpinLock(&HalpVectorLock, oldIrql);
     if (vector == 0 ||
-        !HalpProgramIsaInterrupt(BusInterruptLevel, vector, KiProcessorBlock[0]->ApicId, TRUE))
+        !HalpProgramIsaInterrupt(BusInterruptLevel, vector, HalPlatform.ApicIds[0], TRUE))
         return 0;
     *Irql = (KIRQL)(vector >> 4);
     *Affinity = 1; /* delivered to processor 0 */
@@ -56,7 +55,7 @@ BOOLEAN HalEnableSystemInterrupt(ULONG Vector, KIRQL Irql, KINTERRUPT_MODE Inter
     UNREFERENCED_PARAMETER(InterruptMode); /* the MADT, not the driver, knows the trigger */
     ULONG irq = HalpIrqOfVector(Vector);
     return irq < ISA_IRQS &&
-           HalpProgramIsaInterrupt(irq, (UCHAR)Vector, KiProcessorBlock[0]->ApicId, FALSE);
+           HalpProgramIsaInterrupt(irq, (UCHAR)Vector, HalPlatform.ApicIds[0], FALSE);
 }
 
 VOID HalDisableSystemInterrupt(ULONG Vector, KIRQL Irql)
@@ -64,5 +63,5 @@ VOID HalDisableSystemInterrupt(ULONG Vector, KIRQL Irql)
     UNREFERENCED_PARAMETER(Irql);
     ULONG irq = HalpIrqOfVector(Vector);
     if (irq < ISA_IRQS)
-        HalpProgramIsaInterrupt(irq, (UCHAR)Vector, KiProcessorBlock[0]->ApicId, TRUE);
+        HalpProgramIsaInterrupt(irq, (UCHAR)Vector, HalPlatform.ApicIds[0], TRUE);
 }

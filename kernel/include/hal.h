@@ -1,7 +1,8 @@
 /*
- * hal.h: the hardware abstraction layer: the parts of the PC platform the
- * kernel drives directly (serial port, interrupt controllers, timers,
- * reset) and the platform description read from ACPI.
+ * hal.h: the hardware abstraction layer's door for the rest of the kernel:
+ * the parts of the PC platform the kernel drives (serial port, interrupt
+ * controllers, timers, reset) and the platform description read from
+ * ACPI. What only the HAL uses is in kernel/hal/halp.h.
  */
 #ifndef KELAB_HAL_H
 #define KELAB_HAL_H
@@ -71,41 +72,42 @@ typedef struct _HAL_PLATFORM {
         USHORT Segment;
         UCHAR StartBus, EndBus;
     } EcamSegments[4];
-    ULONG64 HpetAddress;   /* 0: none */
-    USHORT PmTimerPort;    /* 0: none */
+    ULONG64 HpetAddress; /* 0: none */
+    USHORT PmTimerPort;  /* 0: none */
     BOOLEAN PmTimer32Bit;
     USHORT Pm1aControlPort; /* 0: none; with SleepTypeS5 powers off */
     USHORT ResetPort;       /* FADT reset register (I/O), 0: none */
     UCHAR ResetValue;
-    USHORT SleepTypeS5;     /* 0xFFFF: unknown */
+    USHORT SleepTypeS5; /* 0xFFFF: unknown */
 } HAL_PLATFORM;
 
 extern HAL_PLATFORM HalPlatform; /* written once at boot, read-only after */
 
 /* Reads the ACPI tables (or falls back to a uniprocessor PC) into HalPlatform. */
-VOID HalpInitializePlatform(VOID);
+VOID HalInitializePlatform(VOID);
 
 /* ---- apic.c: the local APIC of each processor --------------------------- */
-VOID HalpInitializeLocalApic(VOID);     /* the calling processor's */
-ULONG HalpGetApicId(VOID);
-BOOLEAN HalpIsX2ApicEnabled(VOID);
-VOID HalpEndOfInterrupt(VOID);
-VOID HalpSendIpi(ULONG ApicId, UCHAR Vector);
-VOID HalpSendNmi(ULONG ApicId);
-VOID HalpSendInit(ULONG ApicId);                      /* resets it to wait for a start-up IPI */
-VOID HalpSendStartup(ULONG ApicId, ULONG StartPage);  /* start at physical StartPage << 12 */
+/* Sets up the calling processor's local APIC (NT's HalInitializeProcessor
+   does this part of a processor's start). */
+VOID HalInitializeProcessor(VOID);
+ULONG HalGetApicId(VOID); /* the calling processor's */
+BOOLEAN HalIsX2ApicEnabled(VOID);
+/* Tells the local APIC the interrupt being taken is serviced. */
+VOID HalEndOfInterrupt(VOID);
+/* Sends Vector to the processor with that APIC ID (itself included). */
+VOID HalRequestIpi(ULONG ApicId, UCHAR Vector);
+VOID HalSendNmi(ULONG ApicId);
+VOID HalSendInitIpi(ULONG ApicId);                     /* resets it to wait for a start-up IPI */
+VOID HalSendStartupIpi(ULONG ApicId, ULONG StartPage); /* start at physical StartPage << 12 */
 /* Asks for an APC_LEVEL or DISPATCH_LEVEL software interrupt on this
    processor: a self-IPI the APIC holds until IRQL drops below Level. */
 VOID HalRequestSoftwareInterrupt(KIRQL Level);
 /* Starts this processor's periodic clock interrupt. */
-VOID HalpStartClock(UCHAR Vector, ULONG PeriodMicroseconds);
+VOID HalStartClock(UCHAR Vector, ULONG PeriodMicroseconds);
 
 /* ---- ioapic.c: the I/O APIC and the legacy PIC --------------------------- */
-VOID HalpInitializeIoApics(VOID);
-/* Programs the I/O APIC pin of ISA interrupt Irq (through the MADT's
-   overrides) to raise Vector on processor ApicId, masked or not. Returns
-   FALSE if no I/O APIC serves it. */
-BOOLEAN HalpProgramIsaInterrupt(ULONG Irq, UCHAR Vector, ULONG ApicId, BOOLEAN Masked);
+/* Every I/O APIC pin masked, and the legacy PIC off. */
+VOID HalInitializeIoApics(VOID);
 
 /* ---- vector.c: device vectors (HalGetInterruptVector is in wdm.h) -------- */
 BOOLEAN HalEnableSystemInterrupt(ULONG Vector, KIRQL Irql, KINTERRUPT_MODE InterruptMode);
@@ -114,20 +116,17 @@ VOID HalDisableSystemInterrupt(ULONG Vector, KIRQL Irql);
 /* ---- clocksource.c: a trustworthy time base ------------------------------- */
 /* The HPET, else the ACPI PM timer, else the 8254 PIT: the reference the
    local APIC timer and the TSC are measured against. */
-VOID HalpInitializeClockSource(VOID);
-ULONG64 HalpReadClockSource(VOID);     /* monotonic count */
-ULONG64 HalpClockSourceFrequency(VOID); /* counts per second */
-PCSTR HalpClockSourceName(VOID);
-/* Runs Begin, waits 10 ms on the clock source, and stores End's result
-   in *Counted; measures the time stamp counter over the same window. */
-VOID HalpCalibrateAgainstClockSource(VOID (*Begin)(VOID), ULONG64 (*End)(VOID), ULONG64 *Counted);
+VOID HalInitializeClockSource(VOID);
+ULONG64 HalReadClockSource(VOID); /* monotonic count (KeQueryPerformanceCounter says its rate) */
+PCSTR HalClockSourceName(VOID);
 /* The time stamp counter's rate, measured at boot: only for turning cycle
    counts into time in reports. */
-ULONG64 HalpTscFrequency(VOID);
+ULONG64 HalQueryTscFrequency(VOID);
 
 /* ---- rtc.c: the CMOS real-time clock ---------------------------------------- */
-/* The wall-clock time at boot in 100 ns units since 1601-01-01 (as NT's
-   system time), or 0 if the clock's reading makes no sense. */
-ULONG64 HalpReadRealTimeClock(VOID);
+/* The wall-clock time in 100 ns units since 1601-01-01 (as NT's system
+   time), or 0 if the clock's reading makes no sense. (NT's fills in a
+   TIME_FIELDS; KeLab's converts it, so the kernel gets a system time.) */
+ULONG64 HalQueryRealTimeClock(VOID);
 
 #endif

@@ -1,22 +1,14 @@
 /*
- * ke.h: kernel-internal declarations of the Ke/Ki layer: the processor
- * control region, trap frames, boot options and the startup sequence.
+ * ke.h: the kernel's door for the rest of the kernel: the types every
+ * component shares (threads, processors, trap frames) and the Ke routines
+ * other components call. What only kernel/ke/ uses is in kernel/ke/ki.h.
  */
 #ifndef KELAB_KE_H
 #define KELAB_KE_H
 
 #include "wdm.h"
 #include "arch/x86.h"
-#include "../../lib/multiboot2.h"
-
-/* Interrupt stack table slots in the TSS: these exceptions always get a
-   fresh, known-good stack, because the one they interrupted may be the
-   problem (a kernel stack overflow ends in a double fault). */
-#define KI_IST_DOUBLE_FAULT  1
-#define KI_IST_NMI           2
-#define KI_IST_MACHINE_CHECK 3
-#define KI_IST_COUNT         3
-#define KI_IST_STACK_SIZE    (4 * PAGE_SIZE)
+#include "multiboot2.h"
 
 /* The register state saved on every trap and interrupt, in the order
    kernel/ke/trap.S pushes it (the field names are NT's KTRAP_FRAME's; the
@@ -29,23 +21,6 @@ typedef struct _KTRAP_FRAME {
     /* pushed by the processor */
     ULONG64 Rip, SegCs, EFlags, Rsp, SegSs;
 } KTRAP_FRAME, *PKTRAP_FRAME;
-
-#pragma pack(push, 1)
-/* The operand of lgdt and lidt. */
-typedef struct _KDESCRIPTOR {
-    USHORT Limit;
-    ULONG64 Base;
-} KDESCRIPTOR;
-
-typedef struct _KTSS64 {
-    ULONG Reserved0;
-    ULONG64 Rsp0, Rsp1, Rsp2;
-    ULONG64 Ist[8]; /* Ist[0] is reserved by the architecture */
-    ULONG64 Reserved1;
-    USHORT Reserved2;
-    USHORT IoMapBase;
-} KTSS64;
-#pragma pack(pop)
 
 /* Interrupt vectors with a fixed meaning. A vector's upper four bits are
    the IRQL it runs at (0x2F -> DISPATCH_LEVEL, 0xD1 -> CLOCK_LEVEL). */
@@ -66,9 +41,6 @@ typedef struct _KDPC_DATA {
     CHAR LockName[12];         /* "DpcQueue<n>", for `locks` */
 } KDPC_DATA;
 
-/* Inter-processor requests (kernel/ke/ipi.c): bits in KPRCB.IpiRequests. */
-#define KI_IPI_REQUEST_PACKET 0x1
-
 /* ---- threads ---------------------------------------------------------- */
 
 typedef enum _KTHREAD_STATE {
@@ -80,12 +52,11 @@ typedef enum _KTHREAD_STATE {
     Waiting,
 } KTHREAD_STATE;
 
-#define KI_TIMER_WAIT_BLOCK     THREAD_WAIT_OBJECTS /* WaitBlock[3]: the timeout */
-#define KI_QUANTUM_TICKS        3                   /* 12 ms at 250 Hz */
-#define KI_SYSTEM_BASE_PRIORITY 8                   /* system threads start here */
+#define KE_QUANTUM_TICKS        3 /* a thread's turn: 12 ms at 250 Hz */
+#define KE_SYSTEM_BASE_PRIORITY 8 /* system threads start here (KeSetBasePriorityThread's 0) */
 
 /* The kernel's thread. Unless a comment says otherwise, fields are
-   protected by the dispatcher lock (KiDispatcherLock). */
+   protected by the dispatcher lock. */
 typedef struct _KTHREAD {
     DISPATCHER_HEADER Header; /* signaled when the thread terminates */
     volatile UCHAR State;     /* KTHREAD_STATE */
@@ -101,7 +72,7 @@ typedef struct _KTHREAD {
 
     /* Waiting */
     PKWAIT_BLOCK WaitBlockList;
-    KWAIT_BLOCK WaitBlock[THREAD_WAIT_OBJECTS + 1];
+    KWAIT_BLOCK WaitBlock[THREAD_WAIT_OBJECTS + 1]; /* the last: the timeout */
     NTSTATUS WaitStatus;
     KIRQL WaitIrql;   /* the IRQL to return to when the wait ends */
     BOOLEAN WaitNext; /* KeSetEvent(.., TRUE): the next wait has the lock */
@@ -126,7 +97,7 @@ typedef struct _KTHREAD {
     PKSTART_ROUTINE StartRoutine;
     PVOID StartContext;
     KDPC ReaperDpc;             /* drops the thread's own reference once it is off its stack */
-    LIST_ENTRY ThreadListEntry; /* KiThreadListLock: every thread, for `threads` */
+    LIST_ENTRY ThreadListEntry; /* the thread list's lock: every started thread, for `threads` */
     CHAR Name[20];
     volatile ULONG64 ContextSwitches;
 } KTHREAD;
@@ -155,150 +126,88 @@ typedef struct _KPRCB {
     volatile ULONG64 InterruptCount[256]; /* per vector */
 } KPRCB, *PKPRCB;
 
-/* The processor control region, reached through the GS base: GS:0 holds
-   its own address, so one instruction finds the current processor. */
-typedef struct _KPCR {
-    struct _KPCR *Self;
-    PKPRCB CurrentPrcb;
-    ULONG64 GdtBase[5] __attribute__((aligned(16))); /* null, code, data, TSS (2 slots) */
-    KTSS64 Tss __attribute__((aligned(16)));
-    KPRCB Prcb;
-} KPCR, *PKPCR;
-
-static inline PKPCR KeGetPcr(VOID)
-{
-    return (PKPCR)__readgsqword_ptr(0);
-}
-
+/* The current processor's PRCB, through the GS base (kernel/ke/ki.h). */
 static inline PKPRCB KeGetCurrentPrcb(VOID)
 {
     return (PKPRCB)__readgsqword_ptr(8);
 }
 
-/* Boot options (the kernel command line, kelab.* keys). */
-typedef enum _KI_BOOT_MODE {
-    KiBootInteractive, /* the shell */
-    KiBootTest,        /* kelab.mode=test: run tests, exit QEMU */
-    KiBootList,        /* kelab.mode=list: print the test registry, exit */
-    KiBootDeath,       /* kelab.mode=death: run one death test */
-    KiBootBench,       /* kelab.mode=bench: run the benchmarks */
-} KI_BOOT_MODE;
-
-/* Every started processor's PRCB, by number (kernel/ke/smp.c). */
-extern PKPRCB KiProcessorBlock[MAXIMUM_PROCESSORS];
+/* Processors that have started (kernel/ke/smp.c); KeQueryActiveProcessors
+   reads it for drivers. */
 extern volatile KAFFINITY KeActiveProcessors;
 
-extern MB2_INFO KeBootInformation;
-extern KI_BOOT_MODE KeBootMode;
+/* ---- boot ------------------------------------------------------------- */
 
-/* Copies the value of Key (e.g. "kelab.mode") from the kernel command
+/* The boot loader's information, copied and checked: written once at
+   boot, read-only after. */
+extern MB2_INFO KeBootInformation;
+
+/* Copies the value of Key (e.g. "kelab.verifier") from the kernel command
    line (see RtlGetCommandLineOption); returns FALSE if absent. */
 BOOLEAN KeGetBootOption(PCSTR Key, PSTR Value, SIZE_T cbValue);
 
-/* Startup steps, in the order KiSystemStartup calls them. */
-VOID RtlInitializeStackCookie(VOID);
-VOID KiSystemStartup(ULONG_PTR BootInformation);
-/* IstStackTops: the initial RSP of each IST stack (KI_IST_*). */
-VOID KiInitializeProcessor(PKPCR Pcr, ULONG Number, PVOID IstStackTops[KI_IST_COUNT]);
-VOID KiInitializeIdt(VOID);
-VOID KiLoadIdt(VOID);
-VOID KiReadBootInformation(ULONG_PTR BootInformationPhysical);
-VOID KiReadBootOptions(VOID);
+/* ---- threads, for the process structure (kernel/ps/) -------------------- */
 
-/* Trap dispatch (kernel/ke/trap.c), called by the assembly stubs. */
-VOID KiDispatchTrap(PKTRAP_FRAME TrapFrame);
-/* Interrupts (kernel/ke/interrupt.c): vectors 0x1F and 0x20-0xFF. */
-VOID KiInitializeInterrupts(VOID);
-VOID KiInterruptDispatch(PKTRAP_FRAME TrapFrame);
-BOOLEAN KiIsInterruptVector(ULONG Vector);
-
-/* The handlers of the fixed vectors, at their IRQL, interrupts enabled. */
-VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql); /* clock.c */
-VOID KiIpiInterrupt(VOID);                                            /* ipi.c */
-VOID KiDispatchInterrupt(VOID); /* dpc.c: DISPATCH_LEVEL software interrupt */
-VOID KiApcInterrupt(VOID);      /* APC_LEVEL software interrupt */
-
-/* clock.c */
-VOID KiInitializeClock(VOID);     /* boot processor: calibrate, system time */
-VOID KiStartProcessorClock(VOID); /* each processor: its periodic interrupt */
-extern ULONG KeTimeIncrement;     /* 100 ns units per tick; set once at boot */
-
-/* dpc.c */
-VOID KiInitializeDpcData(PKPRCB Prcb);
-VOID KiCheckDpcWatchdog(PKPRCB Prcb, PKTRAP_FRAME TrapFrame);
-extern ULONG KiDpcWatchdogTicks; /* a single DPC may run this many ticks */
-
-/* ipi.c: run a function on other processors at IPI_LEVEL and wait. */
-VOID KiInitializeIpi(VOID);
-typedef ULONG_PTR (*PKIPI_WORKER)(ULONG_PTR Context);
-VOID KiIpiSendPacket(KAFFINITY Targets, PKIPI_WORKER Worker, ULONG_PTR Context);
-VOID KiFreezeOtherProcessors(VOID); /* bug check: stop everyone else (NMI) */
-extern volatile LONG KiFrozenProcessors;
-VOID KiFlushTlbEverywhere(PVOID Va); /* TLB shootdown of one page */
-
-/* smp.c */
-VOID KiStartProcessors(VOID);
-VOID KiMarkProcessorActive(PKPRCB Prcb);
-
-/* ---- the scheduler and the dispatcher lock (scheduler.c) -------------- */
-
-/* One lock for every thread's scheduling state, every ready queue, every
-   dispatcher object and the timer list, taken at SYNCH_LEVEL. It is a
-   queued lock; each processor waits in its own KPRCB entry, so it may be
-   held across a context switch: the thread that runs next on the same
-   processor releases it. */
-extern KSPIN_LOCK KiDispatcherLock;
-KIRQL KiAcquireDispatcherLock(VOID);
-VOID KiReleaseDispatcherLock(KIRQL OldIrql);
-VOID KiAcquireDispatcherLockAtSynchLevel(VOID);
-VOID KiReleaseDispatcherLockFromSynchLevel(VOID);
-
-VOID KiInitializeSchedulerData(PKPRCB Prcb); /* each processor's ready queues */
-__attribute__((noreturn)) VOID KiIdleLoop(VOID);
-VOID KiReadyThread(PKTHREAD Thread); /* Ready or Standby it somewhere */
-VOID KiSwapThread(VOID);             /* current thread has left Running: switch */
-VOID KiDispatchSchedule(VOID);       /* at DISPATCH_LEVEL: act on NextThread / quantum end */
-VOID KiClockTickThread(PKPRCB Prcb); /* clock interrupt: quantum accounting */
-BOOLEAN KiInDpc(VOID);
-
-/* thread.c */
-VOID KiInitializeThread(PKTHREAD Thread, PVOID StackTop, PKSTART_ROUTINE StartRoutine,
+/* A thread that will start on StackTop in StartRoutine(StartContext), not
+   yet known to the scheduler: the first step of creating one (NT's
+   KeInitializeThread). */
+VOID KeInitializeThread(PKTHREAD Thread, PVOID StackTop, PKSTART_ROUTINE StartRoutine,
                         PVOID StartContext, PCSTR Name);
-VOID KiAdoptCurrentContext(PKTHREAD Thread, PVOID StackTop, PCSTR Name);
-__attribute__((noreturn)) VOID KiTerminateThread(NTSTATUS ExitStatus);
-VOID KiBoostThread(PKTHREAD Thread, KPRIORITY Increment);
-VOID KiThreadListInsert(PKTHREAD Thread);
-VOID KiThreadListRemove(PKTHREAD Thread);
-VOID KiSwapContext(PVOID *OldStack, PVOID NewStack); /* swap.S */
-VOID KiThreadStartupTrampoline(VOID);                /* swap.S: a new thread's first return */
+/* The code running now on this processor, on StackTop, becomes Thread:
+   the boot processor's start-up code becomes the System thread. */
+VOID KeAdoptCurrentContext(PKTHREAD Thread, PVOID StackTop, PCSTR Name);
+/* Thread becomes Prcb's idle thread: priority 0, bound to that processor,
+   never queued. StackTop NULL: the start-up code running now on Prcb's
+   initial stack becomes it; otherwise it starts on StackTop in the idle
+   loop. */
+VOID KeInitializeIdleThread(PKTHREAD Thread, PKPRCB Prcb, PVOID StackTop);
+/* An initialized thread joins the list of threads (`threads`), and then
+   becomes ready to run (NT's KeStartThread and KeReadyThread). */
+VOID KeStartThread(PKTHREAD Thread);
+VOID KeReadyThread(PKTHREAD Thread);
+/* The current thread ends: its object is signaled, it never runs again. */
+__attribute__((noreturn)) VOID KeTerminateThread(NTSTATUS ExitStatus);
+/* Ke's part of deleting a thread object: the thread leaves the list of
+   threads (harmless for one never started). */
+VOID KeDeleteThread(PKTHREAD Thread);
 
-/* wait.c: the dispatcher's object machinery, dispatcher lock held. */
-VOID KiWaitTest(PVOID Object, KPRIORITY Increment); /* Object became signaled: release waiters */
-VOID KiUnwaitThread(PKTHREAD Thread, NTSTATUS WaitStatus, KPRIORITY Increment);
-BOOLEAN KiIsObjectSignaled(PVOID Object, PKTHREAD Thread);
-VOID KiConsumeObject(PVOID Object, PKTHREAD Thread);
-/* The lock around KeSetEvent, KePulseEvent, KeReleaseMutex and
-   KeReleaseSemaphore: the IRQL rule for Wait, and the Wait = TRUE hand-over. */
-KIRQL KiLockForSignal(PCSTR Routine, BOOLEAN Wait);
-VOID KiUnlockForSignal(KIRQL OldIrql, BOOLEAN Wait);
+/* ---- interrupt objects, for IoConnectInterrupt (kernel/io/) ------------- */
 
-/* timer.c */
-VOID KiInitializeTimers(VOID);
-ULONG64 KiDueTime(PLARGE_INTEGER DueTime); /* NT due time -> absolute interrupt time */
-VOID KiInsertTimer(PKTIMER Timer, ULONG64 DueInterruptTime, LONG Period); /* lock held */
-VOID KiRemoveTimer(PKTIMER Timer);                                        /* lock held */
-VOID KiCheckTimers(VOID); /* processor 0's clock tick */
+/* NT's: fills in an interrupt object (NT's also takes a processor number
+   and FloatingSave: KeLab's vectors are routed by the HAL, and it saves no
+   FPU state); KeConnectInterrupt puts it on its vector's chain and enables
+   the vector (FALSE for a vector no device may have, or one taken by an
+   object that will not share it); KeDisconnectInterrupt takes it off
+   (FALSE if it was not connected). */
+VOID KeInitializeInterrupt(PKINTERRUPT Interrupt, PKSERVICE_ROUTINE ServiceRoutine,
+                           PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector, KIRQL Irql,
+                           KIRQL SynchronizeIrql, KINTERRUPT_MODE InterruptMode,
+                           BOOLEAN ShareVector);
+BOOLEAN KeConnectInterrupt(PKINTERRUPT Interrupt);
+BOOLEAN KeDisconnectInterrupt(PKINTERRUPT Interrupt);
 
-/* apc.c */
-VOID KiDeliverApcs(VOID);                       /* APC_LEVEL software interrupt */
-BOOLEAN KiRequestApcIfPending(PKTHREAD Thread); /* when Thread starts running; TRUE if one is due */
+/* ---- for the memory manager ------------------------------------------------ */
 
-/* spinlock.c: queued acquisition on behalf of an explicit owner (the
-   dispatcher lock is owned by its processor, not a thread). */
-VOID KiAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKSPIN_LOCK_QUEUE Queue, PVOID Owner);
-VOID KiReleaseQueuedSpinLockFromDpcLevel(PKSPIN_LOCK_QUEUE Queue, PVOID Owner);
+/* A page table entry every processor may have cached has changed: each
+   forgets it before this returns (a TLB shootdown of one page). */
+VOID KeFlushSingleTb(PVOID VirtualAddress);
+/* Bug check with the trap frame of the fault that caused it, so the
+   report shows the faulting registers and the stack at the fault. */
+__attribute__((noreturn)) VOID KeBugCheckWithTrapFrame(ULONG Code, ULONG_PTR P1, ULONG_PTR P2,
+                                                       ULONG_PTR P3, ULONG_PTR P4,
+                                                       PKTRAP_FRAME TrapFrame);
 
-/* spinlock.c: the lock statistics behind `locks`. */
+/* ---- for the debugger and reports --------------------------------------- */
+
+/* TRUE once a bug check has started: printers skip their locks. */
+BOOLEAN KeIsBugCheckActive(VOID);
+/* The function Address is in, from the kernel's symbol table: its name
+   and Address's offset in it; FALSE outside the kernel's text. */
+BOOLEAN KeLookupSymbol(ULONG64 Address, PCSTR *Name, ULONG64 *Offset);
+/* The same for listings: "-" for NULL, "?" outside the kernel's text. */
+PCSTR KeSymbolName(PVOID Address);
+
+/* The lock statistics `locks` shows (kernel/ke/spinlock.c). */
 struct _KLOCK_STATISTICS {
     PCSTR Name;
     ULONG64 Acquisitions;   /* the lock: only its holder updates these */
@@ -307,32 +216,10 @@ struct _KLOCK_STATISTICS {
     ULONG64 LongestHold;    /* TSC cycles */
     ULONG64 HoldStart;      /* TSC at the current acquisition */
 };
-/* The address every IDT stub starts at, indexed by vector. */
-extern const ULONG64 KiTrapStubTable[256];
-
-/* Backtraces and symbols (kernel/ke/backtrace.c, kernel/ke/symbols.c). */
-/* Prints Rip (unless 0), then the return addresses found by following
-   the frame pointer chain from Rbp. */
-VOID KiPrintBacktrace(ULONG64 Rip, ULONG64 Rbp);
-BOOLEAN KiLookupSymbol(ULONG64 Address, PCSTR *Name, ULONG64 *Offset);
-/* The function at Address, for the shell's listings: "-" for NULL, "?"
-   for an address outside the kernel's text. */
-PCSTR KiSymbolName(PVOID Address);
-VOID KiPrintRegisters(PKTRAP_FRAME TrapFrame);
-
-/* Bug check with the trap frame of the fault that caused it, so the
-   report shows the faulting registers and the stack at the fault. */
-__attribute__((noreturn)) VOID KiBugCheckWithTrapFrame(ULONG Code, ULONG_PTR P1, ULONG_PTR P2,
-                                                       ULONG_PTR P3, ULONG_PTR P4,
-                                                       PKTRAP_FRAME TrapFrame);
-/* TRUE once a bug check has started: printers skip their locks. */
-extern volatile BOOLEAN KiBugCheckActive;
-
-/* The identity of the caller for lock ownership: its thread, or its
-   processor's PRCB before threads exist. Never NULL. */
-PVOID KiCurrentOwner(VOID);
-
-/* Runs Function on a fresh stack (never returns to the caller's). */
-__attribute__((noreturn)) VOID KiSwitchStackAndCall(PVOID StackTop, VOID (*Function)(VOID));
+/* The dispatcher lock (kernel/ke/scheduler.c) seen from outside: does
+   this processor hold it (for checks), and a copy of its statistics (for
+   benchmarks of its contention). */
+BOOLEAN KeIsDispatcherLockHeld(VOID);
+VOID KeQueryDispatcherLockStatistics(KLOCK_STATISTICS *Statistics);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * mm.h: the memory manager's internal interface.
+ * mm.h: the memory manager's door for the rest of the kernel. What only
+ * the memory manager uses is in kernel/mm/mi.h.
  *
  * Virtual address space (one address space, shared by every processor):
  *
@@ -13,7 +14,7 @@
 #define KELAB_MM_H
 
 #include "wdm.h"
-#include "../../lib/multiboot2.h"
+#include "multiboot2.h"
 
 #define MM_USER_PROBE_ADDRESS 0x0000800000000000ull
 #define MM_DIRECT_MAP_BASE    0xFFFF800000000000ull
@@ -30,76 +31,71 @@
 #define MM_EXECUTE  0x2
 #define MM_NOCACHE  0x4
 
-static inline PVOID MiPfnToVirtual(PFN_NUMBER Pfn)
-{
-    return (PVOID)(MM_DIRECT_MAP_BASE + (Pfn << PAGE_SHIFT));
-}
+/* ---- start-up ---------------------------------------------------------- */
 
-static inline ULONG64 MiVirtualToPhysicalDirect(PVOID Va)
-{
-    return (ULONG64)Va - MM_DIRECT_MAP_BASE;
-}
+/* init.c: the page allocator, page tables and system space. */
+VOID MmInitSystem(const MB2_INFO *Boot);
+/* pageable.c: the pageable sections, once interrupts and processors are
+   up; kelab.verifier=irql turns on force IRQL checking. */
+VOID MmInitializePageable(VOID);
 
-/* physical.c: the page frame allocator. */
-VOID MiInitializePhysicalMemory(const MB2_INFO *Boot);
-PFN_NUMBER MiAllocatePhysicalPage(VOID); /* 0 when memory is exhausted */
-VOID MiFreePhysicalPage(PFN_NUMBER Pfn);
-/* Count pages in a row, none below LowestPfn or above HighestPfn, none
-   crossing a multiple of BoundaryPages (0: any); returns the first, or 0.
-   Each is freed with MiFreePhysicalPage. */
-PFN_NUMBER MiAllocateContiguousPages(ULONG Count, PFN_NUMBER LowestPfn, PFN_NUMBER HighestPfn,
-                                     PFN_NUMBER BoundaryPages);
-typedef struct _MI_PHYSICAL_STATISTICS {
-    ULONG64 TotalPages; /* usable RAM */
-    ULONG64 FreePages;
-    ULONG64 HighestPfn;
-} MI_PHYSICAL_STATISTICS;
-VOID MiQueryPhysicalMemory(MI_PHYSICAL_STATISTICS *Stats);
+/* ---- memory for the rest of the kernel -------------------------------- */
 
-/* paging.c: page tables. */
-VOID MiInitializePaging(const MB2_INFO *Boot);
-NTSTATUS MiMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect);
-PFN_NUMBER MiUnmapPage(PVOID Va); /* returns the page that was mapped */
-NTSTATUS MiProtectPage(PVOID Va, ULONG Protect);
-ULONG64 MiReadPte(PVOID Va);        /* 0 when not mapped (the leaf entry, any size) */
-PULONG64 MiGetPteAddress(PVOID Va); /* the 4 KiB entry for Va, NULL if none */
-BOOLEAN MmIsAddressValid(PVOID VirtualAddress);
-
-/* sysspace.c: the system space allocator (pages of address space). */
-VOID MiInitializeSystemSpace(VOID);
-PVOID MiReserveSystemPages(ULONG Count);
-VOID MiReleaseSystemPages(PVOID Base, ULONG Count);
-ULONG MiQueryFreeSystemPages(VOID);
-
-/* Maps Count fresh pages at Base (already reserved). On failure frees
-   what it mapped and returns STATUS_INSUFFICIENT_RESOURCES. */
-NTSTATUS MiMapFreshPages(PVOID Base, ULONG Count, ULONG Protect);
-/* Unmaps Count pages at Base and frees the physical pages behind them. */
-VOID MiUnmapAndFreePages(PVOID Base, ULONG Count);
+/* physical.c: one page of RAM, reached through the direct map (the pool's
+   small blocks live in such pages); NULL when memory is exhausted. */
+PVOID MmAllocateDirectMapPage(VOID);
+VOID MmFreeDirectMapPage(PVOID Page);
+/* sysspace.c: Count fresh pages of RAM, read-write, at fresh addresses of
+   system space (the pool's large blocks); NULL when either runs out. */
+PVOID MmAllocateMappedPages(ULONG Count);
+VOID MmFreeMappedPages(PVOID Base, ULONG Count);
 
 /* stack.c: kernel stacks, each with an unmapped guard page below it. */
 PVOID MmCreateKernelStack(VOID); /* returns the top (initial RSP) */
 VOID MmDeleteKernelStack(PVOID StackTop);
 PVOID MmGetKernelStackLimit(PVOID StackTop); /* lowest usable address */
 
+/* ---- addresses ---------------------------------------------------------- */
+
+/* paging.c */
+BOOLEAN MmIsAddressValid(PVOID VirtualAddress);
+/* The direct map's address of a physical address of RAM, NULL for one the
+   direct map does not cover (NT's, in ntddk.h). */
+PVOID MmGetVirtualForPhysical(PHYSICAL_ADDRESS PhysicalAddress);
+/* How VirtualAddress is mapped, as MM_* flags (MM_NOCACHE for uncached);
+   FALSE if it is not mapped. */
+BOOLEAN MmQueryProtection(PVOID VirtualAddress, PULONG Protect);
+/* A mapping at an address the caller chooses, for the few the kernel
+   places itself: the processor start-up trampoline runs at its physical
+   address (kernel/ke/smp.c). STATUS_CONFLICTING_ADDRESSES if Va is
+   mapped already. Unmapping flushes every processor's TLB and returns
+   the page that was mapped (0 if none). */
+NTSTATUS MmMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect);
+PFN_NUMBER MmUnmapPage(PVOID Va);
+
 /* fault.c: the page fault handler (vector 14). */
 struct _KTRAP_FRAME;
 VOID MmAccessFault(struct _KTRAP_FRAME *TrapFrame);
 
-/* pageable.c: pageable sections and force IRQL checking. */
-VOID MiInitializePageable(VOID);
-BOOLEAN MiIsPageableAddress(ULONG64 Va);
-BOOLEAN MiIsDriverAddress(ULONG64 Va);
-BOOLEAN MiResolvePageableFault(ULONG64 Address, KIRQL Irql);
-VOID MiVerifierIrqlRaised(VOID);
+/* ---- pageable sections and Driver Verifier (pageable.c) ---------------- */
+
 VOID MmPageOutPageable(VOID);
 VOID MmQueryPageableStatistics(ULONG64 *PageOuts, ULONG64 *PageIns);
 extern volatile BOOLEAN MmVerifierForceIrqlChecking;
+/* Called by KeRaiseIrql when it crosses into DISPATCH_LEVEL: with force
+   IRQL checking on, pageable sections go out. */
+VOID MmVerifierIrqlRaised(VOID);
 
-/* init.c */
-VOID MmInitSystem(const MB2_INFO *Boot);
+/* ---- reports (info.c) ---------------------------------------------------- */
 
-/* info.c: reports for the banner and the `mem` command. */
+typedef struct _MM_MEMORY_STATISTICS {
+    ULONG64 TotalPages; /* usable RAM */
+    ULONG64 FreePages;
+    ULONG64 HighestPfn;
+    ULONG FreeSystemPages; /* of MM_SYSTEM_SPACE_PAGES */
+} MM_MEMORY_STATISTICS;
+VOID MmQueryMemoryStatistics(MM_MEMORY_STATISTICS *Statistics);
+/* The banner's memory lines, and the `mem` command's map. */
 VOID MmPrintMemoryMap(VOID);
 VOID MmPrintMemorySummary(VOID);
 

@@ -1,5 +1,6 @@
 /*
- * ob.h: the object manager's interface for the rest of the kernel.
+ * ob.h: the object manager's door for the rest of the kernel. What only
+ * the object manager uses is in kernel/ob/obp.h.
  *
  * Every kernel object (a thread, a driver, a device...) is a pool block
  * with an OBJECT_HEADER in front of the body the caller sees. The header
@@ -42,6 +43,5 @@ NTSTATUS ObCreateObject(POBJECT_TYPE Type, ULONG BodySize, PCSTR Name, PVOID *Ob
 NTSTATUS ObInsertObject(PVOID Object, ACCESS_MASK Access, PHANDLE Handle);
 POBJECT_TYPE ObGetObjectType(PVOID Object);
 VOID ObInitSystem(VOID);
-VOID ObpInitializeHandleTable(VOID);
 
 #endif

@@ -17,7 +17,7 @@
  * the copy happens in the requester's context, and the requester is
  * boosted when it is woken to run it. The APC then frees the IRP.
  */
-#include "io.h"
+#include "iop.h"
 #include "ps.h"
 #include "ob.h"
 

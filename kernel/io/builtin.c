@@ -4,26 +4,18 @@
  * Windows reads the drivers to load from the registry and the PnP
  * manager builds each device stack bottom-up, calling the function
  * driver's AddDevice and then each upper filter's with the stack's PDO.
- * KeLab has neither registry nor bus drivers: this table is its registry.
- * Drivers load in its order; a driver that names a device here has its
+ * KeLab has neither registry nor bus drivers: each driver linked into the
+ * kernel registers itself with KELAB_BUILTIN_DRIVER (wdm.h), and the
+ * linker gathers the entries between __kdrivers_start and __kdrivers_end.
+ * They load in ascending load order; a driver that names a device has its
  * AddDevice called with that device, and attaches itself on top of its
- * stack as a filter's AddDevice does on Windows.
+ * stack as a filter's AddDevice does on Windows. The kernel names no
+ * driver: adding one is adding its files under drivers/.
  */
-#include "io.h"
+#include "iop.h"
 #include "ob.h"
-#include "../../drivers/timerdev/timerdev.h"
-#include "../../drivers/timerfilt/timerfilt.h"
 
-typedef struct _IOP_BUILTIN_DRIVER {
-    PCWSTR Name;
-    PDRIVER_INITIALIZE DriverEntry;
-    PCWSTR AddDeviceTo; /* the device whose stack its AddDevice joins, or NULL */
-} IOP_BUILTIN_DRIVER;
-
-static const IOP_BUILTIN_DRIVER IopBuiltinDrivers[] = {
-    {L"\\Driver\\TimerDev", TimerDevDriverEntry, NULL},
-    {L"\\Driver\\TimerFilt", TimerFiltDriverEntry, TIMER_DEVICE_NAME},
-};
+extern const KELAB_BUILTIN_DRIVER_ENTRY __kdrivers_start[], __kdrivers_end[];
 
 static NTSTATUS IopAddDevice(PDRIVER_OBJECT DriverObject, PCWSTR DeviceName)
 {
@@ -37,28 +29,49 @@ static NTSTATUS IopAddDevice(PDRIVER_OBJECT DriverObject, PCWSTR DeviceName)
     return status;
 }
 
-static NTSTATUS IopLoadBuiltinDriver(const IOP_BUILTIN_DRIVER *Entry)
+static NTSTATUS IopLoadBuiltinDriver(const KELAB_BUILTIN_DRIVER_ENTRY *Entry, PCUNICODE_STRING Name)
 {
     PDRIVER_OBJECT driver;
-    NTSTATUS status = IopLoadDriver(Entry->Name, Entry->DriverEntry, &driver);
+    NTSTATUS status = IopLoadDriver(Name, Entry->DriverEntry, &driver);
     if (NT_SUCCESS(status) && Entry->AddDeviceTo != NULL)
         status = IopAddDevice(driver, Entry->AddDeviceTo);
     return status;
+}
+
+/* Does A load before B? By load order; of the same order, in link order. */
+static BOOLEAN IopLoadsBefore(const KELAB_BUILTIN_DRIVER_ENTRY *A,
+                              const KELAB_BUILTIN_DRIVER_ENTRY *B)
+{
+    return A->LoadOrder < B->LoadOrder || (A->LoadOrder == B->LoadOrder && A < B);
+}
+
+/* The driver to load after Previous (NULL: the first one), or NULL. */
+static const KELAB_BUILTIN_DRIVER_ENTRY *
+IopNextBuiltinDriver(const KELAB_BUILTIN_DRIVER_ENTRY *Previous)
+{
+    const KELAB_BUILTIN_DRIVER_ENTRY *next = NULL;
+    for (const KELAB_BUILTIN_DRIVER_ENTRY *e = __kdrivers_start; e < __kdrivers_end; e++) {
+        if ((Previous == NULL || IopLoadsBefore(Previous, e)) &&
+            (next == NULL || IopLoadsBefore(e, next)))
+            next = e;
+    }
+    return next;
 }
 
 PAGEABLE_CODE ULONG IopLoadBuiltinDrivers(VOID)
 {
     PAGED_CODE();
     ULONG failed = 0;
-    for (ULONG i = 0; i < ARRAYSIZE(IopBuiltinDrivers); i++) {
+    for (const KELAB_BUILTIN_DRIVER_ENTRY *e = IopNextBuiltinDriver(NULL); e != NULL;
+         e = IopNextBuiltinDriver(e)) {
         UNICODE_STRING name;
-        RtlInitUnicodeString(&name, IopBuiltinDrivers[i].Name);
+        RtlInitUnicodeString(&name, e->Name);
         PDRIVER_OBJECT loaded = IopReferenceDriverByName(&name);
         if (loaded != NULL) {
             ObDereferenceObject(loaded);
             continue;
         }
-        NTSTATUS status = IopLoadBuiltinDriver(&IopBuiltinDrivers[i]);
+        NTSTATUS status = IopLoadBuiltinDriver(e, &name);
         if (!NT_SUCCESS(status)) {
             IOP_NAME display;
             IopSetName(&display, &name);

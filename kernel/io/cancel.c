@@ -13,7 +13,7 @@
  * IoCancelIrp or the driver, owns the IRP; the other must leave it alone.
  * Cancel-safe queues (csq.c) package exactly this.
  */
-#include "io.h"
+#include "iop.h"
 
 static KSPIN_LOCK IopCancelSpinLock;
 

@@ -19,7 +19,7 @@
  *
  * Past the top, a thread's IRP goes back to its thread (build.c).
  */
-#include "io.h"
+#include "iop.h"
 
 /* Every driver's dispatch routine must return at the IRQL it was called
    at; IoCallDriver is callable up to DISPATCH_LEVEL. Both rules are

@@ -18,7 +18,7 @@
  * the queue or at the caller's IO_CSQ_IRP_CONTEXT: that is how the cancel
  * routine, which gets only the IRP, finds its queue.
  */
-#include "io.h"
+#include "iop.h"
 
 NTSTATUS IoCsqInitialize(PIO_CSQ Csq, PIO_CSQ_INSERT_IRP CsqInsertIrp,
                          PIO_CSQ_REMOVE_IRP CsqRemoveIrp, PIO_CSQ_PEEK_NEXT_IRP CsqPeekNextIrp,

@@ -18,7 +18,7 @@
  * device deleted before it is detached is not freed under the stack;
  * IoDetachDevice drops them. IopDatabaseLock guards the links.
  */
-#include "io.h"
+#include "iop.h"
 #include "ob.h"
 
 KSPIN_LOCK IopDatabaseLock;
@@ -141,6 +141,17 @@ static PDEVICE_OBJECT IopTopOfStack(PDEVICE_OBJECT DeviceObject)
 PDEVICE_OBJECT IopLowerDevice(PDEVICE_OBJECT DeviceObject)
 {
     return IopDeviceExtension(DeviceObject)->AttachedTo;
+}
+
+PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject)
+{
+    KIRQL oldIrql;
+    KeAcquireSpinLock(&IopDatabaseLock, &oldIrql);
+    PDEVICE_OBJECT lower = IopLowerDevice(DeviceObject);
+    if (lower != NULL)
+        ObReferenceObject(lower);
+    KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
+    return lower;
 }
 
 PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice)

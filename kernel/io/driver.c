@@ -6,13 +6,14 @@
  * fills in (MajorFunction, one per IRP_MJ_* code), its AddDevice and
  * DriverUnload, and the list of its devices. Windows loads a driver's
  * image and calls its DriverEntry; KeLab's drivers are linked into the
- * kernel, so loading one is creating its object and calling DriverEntry
- * (builtin.c has the list).
+ * kernel, so loading one is creating its object and calling DriverEntry,
+ * as IoCreateDriver does (builtin.c loads the built-in ones), and
+ * unloading one is IoDeleteDriver.
  *
  * Each device holds a reference to its driver object; the list of loaded
  * drivers holds one more, dropped when the driver is unloaded.
  */
-#include "io.h"
+#include "iop.h"
 #include "ob.h"
 
 LIST_ENTRY IopDriverList = {&IopDriverList, &IopDriverList};
@@ -108,14 +109,12 @@ static VOID IopFinishDeviceInitialization(PDRIVER_OBJECT DriverObject)
     KeReleaseSpinLock(&IopDatabaseLock, oldIrql);
 }
 
-PAGEABLE_CODE NTSTATUS IopLoadDriver(PCWSTR Name, PDRIVER_INITIALIZE DriverEntry,
+PAGEABLE_CODE NTSTATUS IopLoadDriver(PCUNICODE_STRING Name, PDRIVER_INITIALIZE DriverEntry,
                                      PDRIVER_OBJECT *DriverObject)
 {
     PAGED_CODE();
-    UNICODE_STRING name;
-    RtlInitUnicodeString(&name, Name);
     IOP_DRIVER *driver;
-    NTSTATUS status = IopCreateDriverObject(&name, DriverEntry, &driver);
+    NTSTATUS status = IopCreateDriverObject(Name, DriverEntry, &driver);
     if (!NT_SUCCESS(status))
         return status;
     status = DriverEntry(&driver->Driver, NULL);
@@ -128,7 +127,17 @@ PAGEABLE_CODE NTSTATUS IopLoadDriver(PCWSTR Name, PDRIVER_INITIALIZE DriverEntry
     return STATUS_SUCCESS;
 }
 
-PAGEABLE_CODE NTSTATUS IopUnloadDriver(PDRIVER_OBJECT DriverObject)
+PAGEABLE_CODE NTSTATUS IoCreateDriver(PUNICODE_STRING DriverName,
+                                      PDRIVER_INITIALIZE InitializationFunction)
+{
+    PAGED_CODE();
+    if (DriverName == NULL)
+        return STATUS_OBJECT_NAME_INVALID; /* NT would make one up; KeLab asks for it */
+    PDRIVER_OBJECT driver;
+    return IopLoadDriver(DriverName, InitializationFunction, &driver);
+}
+
+PAGEABLE_CODE NTSTATUS IoDeleteDriver(PDRIVER_OBJECT DriverObject)
 {
     PAGED_CODE();
     if (DriverObject->DriverUnload == NULL)

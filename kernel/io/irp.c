@@ -13,7 +13,7 @@
  * In front of every IRP the I/O manager keeps a list entry (IOP_IRP_HEADER)
  * so that the `irps` command can show every IRP that is outstanding.
  */
-#include "io.h"
+#include "iop.h"
 #include "ps.h"
 #include "ob.h"
 

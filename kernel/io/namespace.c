@@ -13,7 +13,7 @@
  * stack (and IRP_MJ_CLEANUP, IRP_MJ_CLOSE when the file object goes);
  * KeLab has no files, so its open is only the reference.
  */
-#include "io.h"
+#include "iop.h"
 #include "ob.h"
 
 BOOLEAN IopSetName(IOP_NAME *Name, PCUNICODE_STRING Source)

@@ -8,7 +8,7 @@
  * Each takes the lock of what it lists, so the picture is consistent;
  * the contents of an IRP being worked on may change while it is shown.
  */
-#include "io.h"
+#include "iop.h"
 #include "ke.h"
 #include "kd.h"
 
@@ -77,9 +77,9 @@ static VOID IopPrintDispatchTable(PDRIVER_OBJECT Driver)
     for (ULONG i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++) {
         if (Driver->MajorFunction[i] != common)
             DbgPrint("  IRP_MJ_%-24s %s\n", IopMajorFunctionName((UCHAR)i),
-                     KiSymbolName(Driver->MajorFunction[i]));
+                     KeSymbolName(Driver->MajorFunction[i]));
     }
-    DbgPrint("  %-31s %s\n", "every other IRP_MJ_*", KiSymbolName(common));
+    DbgPrint("  %-31s %s\n", "every other IRP_MJ_*", KeSymbolName(common));
 }
 
 /* `drivers` */
@@ -92,8 +92,8 @@ static VOID IopShellDrivers(ULONG Argc, PCSTR Argv[])
     for (PLIST_ENTRY e = IopDriverList.Flink; e != &IopDriverList; e = e->Flink) {
         PDRIVER_OBJECT d = &CONTAINING_RECORD(e, IOP_DRIVER, DriverListEntry)->Driver;
         DbgPrint("%s  (driver object %p)\n", IopDriver(d)->Name.Display, d);
-        DbgPrint("  DriverEntry %s, AddDevice %s, DriverUnload %s\n", KiSymbolName(d->DriverInit),
-                 KiSymbolName(d->DriverExtension->AddDevice), KiSymbolName(d->DriverUnload));
+        DbgPrint("  DriverEntry %s, AddDevice %s, DriverUnload %s\n", KeSymbolName(d->DriverInit),
+                 KeSymbolName(d->DriverExtension->AddDevice), KeSymbolName(d->DriverUnload));
         IopPrintDispatchTable(d);
         for (PDEVICE_OBJECT dev = d->DeviceObject; dev != NULL; dev = dev->NextDevice)
             DbgPrint("  device %p %s\n", dev, IopDeviceName(dev));
@@ -154,7 +154,7 @@ static VOID IopPrintStackLocation(PIRP Irp, CHAR Location)
     if (s->Control & SL_PENDING_RETURNED)
         DbgPrint(" pending");
     if (s->CompletionRoutine != NULL)
-        DbgPrint(" completion %s%s%s%s", KiSymbolName(s->CompletionRoutine),
+        DbgPrint(" completion %s%s%s%s", KeSymbolName(s->CompletionRoutine),
                  s->Control & SL_INVOKE_ON_SUCCESS ? " success" : "",
                  s->Control & SL_INVOKE_ON_ERROR ? " error" : "",
                  s->Control & SL_INVOKE_ON_CANCEL ? " cancel" : "");

@@ -25,7 +25,7 @@ ULONG vDbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, va_list Args)
 {
     UNREFERENCED_PARAMETER(ComponentId);
     UNREFERENCED_PARAMETER(Level);
-    if (KiBugCheckActive) {
+    if (KeIsBugCheckActive()) {
         RtlFormatV(KdpSerialSink, NULL, Format, Args);
         return STATUS_SUCCESS;
     }

@@ -13,7 +13,7 @@
  * (its wait returns STATUS_KERNEL_APC internally, runs it, and waits on):
  * that is how the I/O manager completes a thread's IRP in that thread.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 
 VOID KeInitializeApc(PRKAPC Apc, PRKTHREAD Thread, KAPC_ENVIRONMENT Environment,
@@ -84,7 +84,7 @@ BOOLEAN KeInsertQueueApc(PRKAPC Apc, PVOID SystemArgument1, PVOID SystemArgument
         if (thread == KeGetCurrentThread())
             KiRequestApcIfPending(thread);
         else if (thread->State == Running)
-            HalpSendIpi(KiProcessorBlock[thread->NextProcessor]->ApicId, APC_VECTOR);
+            HalRequestIpi(KiProcessorBlock[thread->NextProcessor]->ApicId, APC_VECTOR);
         else if (thread->State == Waiting && thread->WaitIrql == PASSIVE_LEVEL &&
                  KiApcDeliverable(thread))
             KiUnwaitThread(thread, STATUS_KERNEL_APC, Increment);
@@ -93,10 +93,10 @@ BOOLEAN KeInsertQueueApc(PRKAPC Apc, PVOID SystemArgument1, PVOID SystemArgument
     return inserted;
 }
 
-/* The APC_LEVEL software interrupt: run the current thread's deliverable
-   APCs. The list is taken under the dispatcher lock; the routines run
-   without it (a routine may queue more APCs, or wait). */
-VOID KiDeliverApcs(VOID)
+/* The APC_LEVEL software interrupt (vector 0x1F): run the current
+   thread's deliverable APCs. The list is taken under the dispatcher lock;
+   the routines run without it (a routine may queue more APCs, or wait). */
+VOID KiApcInterrupt(VOID)
 {
     PKTHREAD thread = KeGetCurrentThread();
     if (thread == NULL)

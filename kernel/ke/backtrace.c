@@ -7,7 +7,7 @@
  * The walk runs during a crash, on a stack that may be corrupt, so every
  * frame is checked (mapped, aligned, moving up the stack) before it is read.
  */
-#include "ke.h"
+#include "ki.h"
 #include "mm.h"
 
 #define KI_MAX_FRAMES 32
@@ -16,7 +16,7 @@ static VOID KiPrintFrame(ULONG Index, ULONG64 Address)
 {
     PCSTR name;
     ULONG64 offset;
-    if (KiLookupSymbol(Address, &name, &offset))
+    if (KeLookupSymbol(Address, &name, &offset))
         DbgPrint("  #%-2u 0x%016llx %s+0x%llx\n", Index, (unsigned long long)Address, name,
                  (unsigned long long)offset);
     else
@@ -70,7 +70,7 @@ VOID KiPrintRegisters(PKTRAP_FRAME f)
              (unsigned long long)f->R13, (unsigned long long)f->R14);
     DbgPrint("r15=%016llx efl=%08llx cr2=%016llx\n", (unsigned long long)f->R15,
              (unsigned long long)f->EFlags, (unsigned long long)__readcr2());
-    if (KiLookupSymbol(f->Rip, &name, &offset))
+    if (KeLookupSymbol(f->Rip, &name, &offset))
         DbgPrint("rip=%016llx %s+0x%llx\n", (unsigned long long)f->Rip, name,
                  (unsigned long long)offset);
     else

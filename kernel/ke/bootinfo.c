@@ -6,12 +6,14 @@
  * does with it is copy it into its own buffer (bounded: a size field
  * that claims more is an error, not an overrun) and parse the copy.
  */
-#include "ke.h"
+#include "ki.h"
 
-#define KI_BOOT_INFO_MAX (64 * 1024)
+#define KI_BOOT_INFO_MAX   (64 * 1024)
+#define KI_DPC_WATCHDOG_MS 2000 /* a single DPC's allotment unless kelab.dpctimeout says */
 
-MB2_INFO KeBootInformation;   /* written once at boot, read-only after */
-KI_BOOT_MODE KeBootMode;      /* written once at boot, read-only after */
+MB2_INFO KeBootInformation;                           /* written once at boot, read-only after */
+KI_BOOT_MODE KiBootMode;                              /* written once at boot, read-only after */
+ULONG KiDpcWatchdogMilliseconds = KI_DPC_WATCHDOG_MS; /* written once at boot, read-only after */
 static ULONG64 KiBootInformationCopy[KI_BOOT_INFO_MAX / 8];
 
 static __attribute__((noreturn)) VOID KiBadBootInformation(PCSTR Reason)
@@ -47,29 +49,49 @@ BOOLEAN KeGetBootOption(PCSTR Key, PSTR Value, SIZE_T cbValue)
     return status != STATUS_NOT_FOUND;
 }
 
-VOID KiReadBootOptions(VOID)
+static VOID KiReadBootMode(VOID)
 {
     static const struct {
         PCSTR Name;
         KI_BOOT_MODE Mode;
     } modes[] = {
-        {"shell", KiBootInteractive},
-        {"test", KiBootTest},
-        {"list", KiBootList},
-        {"death", KiBootDeath},
-        {"bench", KiBootBench},
+        {"shell", KiBootInteractive}, {"test", KiBootTest},   {"list", KiBootList},
+        {"death", KiBootDeath},       {"bench", KiBootBench},
     };
     CHAR mode[16];
-    KeBootMode = KiBootInteractive;
+    KiBootMode = KiBootInteractive;
     if (!KeGetBootOption("kelab.mode", mode, sizeof(mode)))
         return;
     for (ULONG i = 0; i < ARRAYSIZE(modes); i++) {
         if (strcmp(mode, modes[i].Name) == 0) {
-            KeBootMode = modes[i].Mode;
+            KiBootMode = modes[i].Mode;
             return;
         }
     }
     DbgPrint("KeLab: unknown kelab.mode '%s' (shell, test, list, death, bench); starting the "
              "shell\n",
              mode);
+}
+
+static VOID KiReadDpcTimeout(VOID)
+{
+    CHAR text[16];
+    ULONG64 ms;
+    if (!KeGetBootOption("kelab.dpctimeout", text, sizeof(text)))
+        return;
+    if (!RtlStringToUlong64(text, &ms) || ms == 0 || ms > 3600000)
+        DbgPrint("KeLab: kelab.dpctimeout=%s is not a number of milliseconds from 1 to 3600000; "
+                 "keeping %u\n",
+                 text, KiDpcWatchdogMilliseconds);
+    else
+        KiDpcWatchdogMilliseconds = (ULONG)ms;
+}
+
+/* Once, at boot: the options of the kernel proper. (Other components read
+   their own, once each: kelab.verifier the memory manager, the test
+   options the test framework.) */
+VOID KiReadBootOptions(VOID)
+{
+    KiReadBootMode();
+    KiReadDpcTimeout();
 }

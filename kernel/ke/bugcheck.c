@@ -11,7 +11,7 @@
  * In a test boot QEMU then exits with the "bug check" status, and the
  * test runner reads the code from the STOP line.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 #include "kd.h"
 
@@ -109,7 +109,7 @@ static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
      "completed above DISPATCH_LEVEL, 0x10 IoCallDriver above DISPATCH_LEVEL)."},
 };
 
-volatile BOOLEAN KiBugCheckActive; /* set once, by the first processor to crash */
+static volatile BOOLEAN KiBugCheckActive; /* set once, by the first processor to crash */
 static volatile LONG KiBugCheckProcessor = -1;
 
 static const KI_BUGCHECK_NAME *KiFindBugCheckName(ULONG Code)
@@ -132,7 +132,7 @@ static const char *const KiIrqlNames[] = {
 static __attribute__((noreturn)) VOID KiNestedBugCheck(ULONG Code)
 {
     DbgPrint("\n*** nested bug check 0x%08X while reporting the first\n", Code);
-    HalExitEmulator(KeBootMode == KiBootInteractive ? HalExitFail : HalExitBugCheck);
+    HalExitEmulator(KiBootMode == KiBootInteractive ? HalExitFail : HalExitBugCheck);
 }
 
 static VOID KiPrintReport(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4,
@@ -158,7 +158,7 @@ static VOID KiPrintReport(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, 
     }
 }
 
-VOID KiBugCheckWithTrapFrame(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4,
+VOID KeBugCheckWithTrapFrame(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4,
                              PKTRAP_FRAME TrapFrame)
 {
     _disable();
@@ -175,16 +175,21 @@ VOID KiBugCheckWithTrapFrame(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P
     KiBugCheckActive = TRUE;
     KiFreezeOtherProcessors();
     KiPrintReport(Code, P1, P2, P3, P4, irql, TrapFrame);
-    if (KeBootMode != KiBootInteractive)
+    if (KiBootMode != KiBootInteractive)
         HalExitEmulator(HalExitBugCheck);
     DbgPrint("\nThe system is stopped. Ctrl-A x leaves QEMU.\n");
     HalHaltSystem();
 }
 
+BOOLEAN KeIsBugCheckActive(VOID)
+{
+    return KiBugCheckActive;
+}
+
 VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParameter1, ULONG_PTR BugCheckParameter2,
                   ULONG_PTR BugCheckParameter3, ULONG_PTR BugCheckParameter4)
 {
-    KiBugCheckWithTrapFrame(BugCheckCode, BugCheckParameter1, BugCheckParameter2,
+    KeBugCheckWithTrapFrame(BugCheckCode, BugCheckParameter1, BugCheckParameter2,
                             BugCheckParameter3, BugCheckParameter4, NULL);
 }
 

@@ -9,19 +9,19 @@
  * low-importance DPCs, which do not request an interrupt when queued,
  * still run within a tick.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 
 #define KI_CLOCK_HZ 250 /* 4 ms ticks */
 
-ULONG KeTimeIncrement = 10000000 / KI_CLOCK_HZ;
+const ULONG KeTimeIncrement = 10000000 / KI_CLOCK_HZ;
 static volatile ULONG64 KiInterruptTime; /* written by processor 0 only */
 static volatile ULONG64 KiTickCount;     /* written by processor 0 only */
 static ULONG64 KiBootSystemTime;         /* set once at boot */
 
 VOID KiInitializeClock(VOID)
 {
-    KiBootSystemTime = HalpReadRealTimeClock();
+    KiBootSystemTime = HalQueryRealTimeClock();
     if (KiBootSystemTime == 0)
         DbgPrint("KeLab: the real-time clock gave no valid date; system time starts at 1601\n");
     KiStartProcessorClock();
@@ -29,7 +29,7 @@ VOID KiInitializeClock(VOID)
 
 VOID KiStartProcessorClock(VOID)
 {
-    HalpStartClock(CLOCK_VECTOR, 1000000 / KI_CLOCK_HZ);
+    HalStartClock(CLOCK_VECTOR, 1000000 / KI_CLOCK_HZ);
 }
 
 VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql)
@@ -40,7 +40,7 @@ VOID KiClockInterrupt(PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql)
     if (prcb->Number == 0) {
         KiInterruptTime += KeTimeIncrement;
         KiTickCount++;
-        HalpReadClockSource(); /* keeps a narrow counter's 64-bit extension current */
+        HalReadClockSource(); /* keeps a narrow counter's 64-bit extension current */
         KiCheckTimers();
     }
     KiClockTickThread(prcb);

@@ -19,13 +19,11 @@
  * The queue is taken at HIGH_LEVEL, because an ISR at any device IRQL may
  * queue a DPC on this processor while it is draining the queue.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 #include "kd.h"
 
-#define KI_DPC_WATCHDOG_MS 2000
-
-ULONG KiDpcWatchdogTicks; /* set once at boot, from kelab.dpctimeout (ms) */
+static ULONG KiDpcWatchdogTicks; /* set once at boot, from kelab.dpctimeout */
 
 VOID KiInitializeDpcData(PKPRCB Prcb)
 {
@@ -34,14 +32,11 @@ VOID KiInitializeDpcData(PKPRCB Prcb)
     RtlStringCbPrintfA(Prcb->DpcData.LockName, sizeof(Prcb->DpcData.LockName), "DpcQueue%u",
                        Prcb->Number);
     KeLabNameSpinLock(&Prcb->DpcData.DpcLock, Prcb->DpcData.LockName);
-    if (KiDpcWatchdogTicks == 0) {
-        CHAR text[16];
-        ULONG64 ms = KI_DPC_WATCHDOG_MS;
-        if (KeGetBootOption("kelab.dpctimeout", text, sizeof(text)) &&
-            !RtlStringToUlong64(text, &ms))
-            DbgPrint("KeLab: kelab.dpctimeout=%s is not a number of milliseconds\n", text);
-        KiDpcWatchdogTicks = (ULONG)(ms * 10000 / KeTimeIncrement) + 1;
-    }
+}
+
+VOID KiInitializeDpcWatchdog(VOID)
+{
+    KiDpcWatchdogTicks = (ULONG)((ULONG64)KiDpcWatchdogMilliseconds * 10000 / KeTimeIncrement) + 1;
 }
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
@@ -92,7 +87,7 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
         if (target == self)
             HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
         else
-            HalpSendIpi(target->ApicId, DISPATCH_VECTOR);
+            HalRequestIpi(target->ApicId, DISPATCH_VECTOR);
     }
     KeLowerIrql(oldIrql);
     return inserted;
@@ -171,11 +166,6 @@ VOID KiDispatchInterrupt(VOID)
     KiDispatchSchedule();
 }
 
-VOID KiApcInterrupt(VOID)
-{
-    KiDeliverApcs();
-}
-
 /* Called by the clock interrupt, which preempts a running DPC: one that
    has run longer than its allotment is DPC_WATCHDOG_VIOLATION with
    P1 = 0 (a single DPC), P2 its time so far and P3 the limit, in ticks. */
@@ -188,10 +178,10 @@ VOID KiCheckDpcWatchdog(PKPRCB Prcb, PKTRAP_FRAME TrapFrame)
         return;
     PCSTR name;
     ULONG64 offset;
-    if (KiLookupSymbol((ULONG64)Prcb->DpcRoutineActive, &name, &offset))
+    if (KeLookupSymbol((ULONG64)Prcb->DpcRoutineActive, &name, &offset))
         DbgPrint("\nDPC watchdog: %s has run for %llu ticks at DISPATCH_LEVEL (limit %u)\n", name,
                  (unsigned long long)elapsed, KiDpcWatchdogTicks);
-    KiBugCheckWithTrapFrame(DPC_WATCHDOG_VIOLATION, 0, elapsed, KiDpcWatchdogTicks, 0, TrapFrame);
+    KeBugCheckWithTrapFrame(DPC_WATCHDOG_VIOLATION, 0, elapsed, KiDpcWatchdogTicks, 0, TrapFrame);
 }
 
 /* ---- KeFlushQueuedDpcs ----------------------------------------------------- */
@@ -237,7 +227,7 @@ static VOID KiShellDpcs(ULONG Argc, PCSTR Argv[])
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         PKPRCB prcb = KiProcessorBlock[p];
         DbgPrint("%-4u %-7u %-13llu %s\n", p, prcb->DpcData.DpcQueueDepth,
-                 (unsigned long long)prcb->DpcData.DpcCount, KiSymbolName(prcb->DpcRoutineActive));
+                 (unsigned long long)prcb->DpcData.DpcCount, KeSymbolName(prcb->DpcRoutineActive));
     }
     DbgPrint("Watchdog: a single DPC may run %u ticks (%u ms)\n", KiDpcWatchdogTicks,
              KiDpcWatchdogTicks * (KeTimeIncrement / 10000));

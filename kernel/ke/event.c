@@ -8,7 +8,7 @@
  * SYNCH_LEVEL; the caller's next KeWaitXxx takes over from there
  * (docs/dispatcher.md tells the story).
  */
-#include "ke.h"
+#include "ki.h"
 
 VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 {

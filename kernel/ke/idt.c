@@ -6,13 +6,13 @@
  * clears IF on entry; the handler decides when to enable interrupts again.
  * The double fault, NMI and machine check run on their own IST stacks.
  */
-#include "ke.h"
+#include "ki.h"
 
 #pragma pack(push, 1)
 typedef struct _KIDTENTRY64 {
     USHORT OffsetLow;
     USHORT Selector;
-    UCHAR IstIndex;  /* bits 0-2 */
+    UCHAR IstIndex; /* bits 0-2 */
     UCHAR TypeAttributes;
     USHORT OffsetMiddle;
     ULONG OffsetHigh;

@@ -6,7 +6,7 @@
  * information. Each step below brings up one subsystem; each depends only
  * on the steps before it.
  */
-#include "ke.h"
+#include "ki.h"
 #include "mm.h"
 #include "ex.h"
 #include "ob.h"
@@ -21,6 +21,17 @@ static KPCR KiBootPcr;
 static UCHAR KiBootIstStacks[KI_IST_COUNT][KI_IST_STACK_SIZE] __attribute__((aligned(16)));
 
 static VOID KiSystemStartupOnKernelStack(VOID);
+
+/* What the boot is for (kelab.mode), and what runs once the system is up:
+   each of these runs until the machine stops, so none returns. */
+typedef VOID (*PKI_BOOT_MODE_ROUTINE)(VOID) __attribute__((noreturn));
+static const PKI_BOOT_MODE_ROUTINE KiBootModeRoutines[] = {
+    [KiBootInteractive] = KdRunShell, /* the shell on the serial console */
+    [KiBootTest] = KtRunTests,        /* every test, in KTAP */
+    [KiBootList] = KtListTests,       /* the list of tests, for the runner */
+    [KiBootDeath] = KtRunDeathTest,   /* one death test */
+    [KiBootBench] = KbRunBenchmarks,  /* the benchmarks */
+};
 
 /* Phase 0: the boot processor alone, interrupts disabled. */
 __attribute__((no_stack_protector)) VOID KiSystemStartup(ULONG_PTR BootInformation)
@@ -75,7 +86,7 @@ static VOID KiPrintBanner(VOID)
     MmPrintMemoryMap();
     ExPrintPoolSummary();
     DbgPrint("Processors: %u started; clock source %s; local APIC in %s mode\n", KeNumberProcessors,
-             HalpClockSourceName(), HalpIsX2ApicEnabled() ? "x2APIC" : "xAPIC");
+             HalClockSourceName(), HalIsX2ApicEnabled() ? "x2APIC" : "xAPIC");
     DbgPrint("Command line: %s\n", KeBootInformation.CommandLine);
 }
 
@@ -83,36 +94,26 @@ static VOID KiPrintBanner(VOID)
 static VOID KiSystemStartupOnKernelStack(VOID)
 {
     PKPRCB prcb = KeGetCurrentPrcb();
-    HalpInitializePlatform();    /* ACPI: processors, APICs, timers */
-    HalpInitializeClockSource(); /* HPET or PM timer: a time base to measure against */
-    KiInitializeInterrupts();    /* interrupt object chains for device vectors */
-    KiInitializeIpi();           /* inter-processor calls and TLB shootdowns */
+    HalInitializePlatform();    /* ACPI: processors, APICs, timers */
+    HalInitializeClockSource(); /* HPET or PM timer: a time base to measure against */
+    KiInitializeInterrupts();   /* interrupt object chains for device vectors */
+    KiInitializeIpi();          /* inter-processor calls and TLB shootdowns */
     KeLabNameSpinLock(&KiDispatcherLock, "Dispatcher"); /* the lock `locks` shows first */
-    HalpInitializeLocalApic();                          /* this processor's interrupt controller */
-    prcb->ApicId = HalpGetApicId();
+    HalInitializeProcessor();                           /* this processor's interrupt controller */
+    prcb->ApicId = HalGetApicId();
     KiInitializeDpcData(prcb);       /* this processor's DPC queue */
     KiInitializeSchedulerData(prcb); /* ...and its ready queues */
     KiInitializeTimers();            /* the timer list */
     PsInitSystem();                  /* this code becomes the System thread; an idle thread */
     KiMarkProcessorActive(prcb);
-    HalpInitializeIoApics(); /* device interrupts; the legacy PIC masked */
-    KiInitializeClock();     /* the periodic CLOCK_LEVEL interrupt, system time */
-    _enable();               /* IRQL (CR8) alone decides what is masked from now on */
-    KiStartProcessors();     /* every other processor ACPI lists */
-    HalStartSerialInput();   /* console input by interrupt */
-    MiInitializePageable();  /* pageable sections; kelab.verifier=irql */
-    IoInitSystem();          /* the I/O manager; each built-in driver's DriverEntry */
+    HalInitializeIoApics();    /* device interrupts; the legacy PIC masked */
+    KiInitializeClock();       /* the periodic CLOCK_LEVEL interrupt, system time */
+    KiInitializeDpcWatchdog(); /* a DPC's allotment in ticks, now that a tick has a length */
+    _enable();                 /* IRQL (CR8) alone decides what is masked from now on */
+    KiStartProcessors();       /* every other processor ACPI lists */
+    HalStartSerialInput();     /* console input by interrupt */
+    MmInitializePageable();    /* pageable sections; kelab.verifier=irql */
+    IoInitSystem();            /* the I/O manager; each built-in driver's DriverEntry */
     KiPrintBanner();
-    switch (KeBootMode) {
-    case KiBootTest:
-        KtRunTests();
-    case KiBootList:
-        KtListTests();
-    case KiBootDeath:
-        KtRunDeathTest();
-    case KiBootBench:
-        KbRunBenchmarks();
-    case KiBootInteractive:
-        KdRunShell();
-    }
+    KiBootModeRoutines[KiBootMode](); /* never returns */
 }

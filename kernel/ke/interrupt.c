@@ -12,12 +12,13 @@
  *      re-enables them, and the APIC delivers what was held back (a DPC
  *      request, for instance) the moment IRQL allows it.
  *
- * Devices connect through interrupt objects (KINTERRUPT, IoConnectInterrupt):
- * an ISR, its context, and a spin lock taken at the object's synchronize
- * IRQL, the same lock KeSynchronizeExecution takes, so that code outside
- * the ISR can touch the device's registers without racing it.
+ * Devices connect through interrupt objects (KINTERRUPT; drivers call
+ * IoConnectInterrupt, kernel/io/interrupt.c, which uses the Ke routines
+ * below): an ISR, its context, and a spin lock taken at the object's
+ * synchronize IRQL, the same lock KeSynchronizeExecution takes, so that
+ * code outside the ISR can touch the device's registers without racing it.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 #include "kd.h"
 
@@ -45,8 +46,8 @@ static VOID KiDeviceInterrupt(ULONG Vector)
 {
     BOOLEAN claimed = FALSE;
     KeAcquireSpinLockAtDpcLevel(&KiInterruptChainLock[Vector]);
-    for (PLIST_ENTRY e = KiInterruptChain[Vector].Flink;
-         e != &KiInterruptChain[Vector] && !claimed; e = e->Flink) {
+    for (PLIST_ENTRY e = KiInterruptChain[Vector].Flink; e != &KiInterruptChain[Vector] && !claimed;
+         e = e->Flink) {
         PKINTERRUPT interrupt = CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry);
         KIRQL oldIrql = KeAcquireInterruptSpinLock(interrupt);
         claimed = interrupt->ServiceRoutine(interrupt, interrupt->ServiceContext);
@@ -94,7 +95,7 @@ VOID KiInterruptDispatch(PKTRAP_FRAME TrapFrame)
 
     KIRQL oldIrql = KeGetCurrentIrql();
     __writecr8(vector >> 4);
-    HalpEndOfInterrupt();
+    HalEndOfInterrupt();
     _enable();
     KiRunHandler(vector, TrapFrame, oldIrql);
     _disable();
@@ -103,57 +104,68 @@ VOID KiInterruptDispatch(PKTRAP_FRAME TrapFrame)
 
 /* ---- interrupt objects -------------------------------------------------- */
 
-NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine,
-                            PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector,
-                            KIRQL Irql, KIRQL SynchronizeIrql, KINTERRUPT_MODE InterruptMode,
-                            BOOLEAN ShareVector, KAFFINITY ProcessorEnableMask,
-                            BOOLEAN FloatingSave)
+VOID KeInitializeInterrupt(PKINTERRUPT Interrupt, PKSERVICE_ROUTINE ServiceRoutine,
+                           PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector, KIRQL Irql,
+                           KIRQL SynchronizeIrql, KINTERRUPT_MODE InterruptMode,
+                           BOOLEAN ShareVector)
 {
-    UNREFERENCED_PARAMETER(ProcessorEnableMask); /* the vector is routed by the HAL */
-    if (FloatingSave || Vector < FIRST_DEVICE_VECTOR || Vector > LAST_DEVICE_VECTOR ||
-        Irql != (Vector >> 4) || SynchronizeIrql < Irql || SynchronizeIrql > HIGH_LEVEL)
-        return STATUS_INVALID_PARAMETER; /* KeLab kernels save no FPU state */
-    PKINTERRUPT interrupt = ExAllocatePoolWithTag(NonPagedPool, sizeof(*interrupt), 'rtnI');
-    if (interrupt == NULL)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    *interrupt = (KINTERRUPT){.ServiceRoutine = ServiceRoutine, .ServiceContext = ServiceContext,
-                              .Vector = Vector, .Irql = Irql, .SynchronizeIrql = SynchronizeIrql,
-                              .Mode = InterruptMode, .ShareVector = ShareVector};
-    KeInitializeSpinLock(&interrupt->SpinLock);
-    interrupt->ActualLock = SpinLock ? SpinLock : &interrupt->SpinLock;
-
-    KIRQL oldIrql;
-    KeRaiseIrql(Irql, &oldIrql);
-    KeAcquireSpinLockAtDpcLevel(&KiInterruptChainLock[Vector]);
-    BOOLEAN conflict = !IsListEmpty(&KiInterruptChain[Vector]) &&
-                       (!ShareVector || !CONTAINING_RECORD(KiInterruptChain[Vector].Flink,
-                                                           KINTERRUPT, InterruptListEntry)
-                                             ->ShareVector);
-    if (!conflict)
-        InsertTailList(&KiInterruptChain[Vector], &interrupt->InterruptListEntry);
-    KeReleaseSpinLockFromDpcLevel(&KiInterruptChainLock[Vector]);
-    KeLowerIrql(oldIrql);
-    if (conflict) {
-        ExFreePoolWithTag(interrupt, 'rtnI');
-        return STATUS_INVALID_PARAMETER; /* the vector is taken and not shareable */
-    }
-    HalEnableSystemInterrupt(Vector, Irql, InterruptMode);
-    *InterruptObject = interrupt;
-    return STATUS_SUCCESS;
+    *Interrupt = (KINTERRUPT){.ServiceRoutine = ServiceRoutine,
+                              .ServiceContext = ServiceContext,
+                              .Vector = Vector,
+                              .Irql = Irql,
+                              .SynchronizeIrql = SynchronizeIrql,
+                              .Mode = InterruptMode,
+                              .ShareVector = ShareVector};
+    KeInitializeSpinLock(&Interrupt->SpinLock);
+    Interrupt->ActualLock = SpinLock ? SpinLock : &Interrupt->SpinLock;
 }
 
-VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject)
+/* Is the chain of Vector free for Interrupt: empty, or both share? */
+static BOOLEAN KiCanJoinChain(PKINTERRUPT Interrupt)
 {
+    PLIST_ENTRY chain = &KiInterruptChain[Interrupt->Vector];
+    return IsListEmpty(chain) ||
+           (Interrupt->ShareVector &&
+            CONTAINING_RECORD(chain->Flink, KINTERRUPT, InterruptListEntry)->ShareVector);
+}
+
+BOOLEAN KeConnectInterrupt(PKINTERRUPT Interrupt)
+{
+    ULONG vector = Interrupt->Vector;
+    if (vector < FIRST_DEVICE_VECTOR || vector > LAST_DEVICE_VECTOR || Interrupt->Connected)
+        return FALSE;
     KIRQL oldIrql;
-    KeRaiseIrql(InterruptObject->Irql, &oldIrql);
-    KeAcquireSpinLockAtDpcLevel(&KiInterruptChainLock[InterruptObject->Vector]);
-    RemoveEntryList(&InterruptObject->InterruptListEntry);
-    BOOLEAN last = IsListEmpty(&KiInterruptChain[InterruptObject->Vector]);
-    KeReleaseSpinLockFromDpcLevel(&KiInterruptChainLock[InterruptObject->Vector]);
+    KeRaiseIrql(Interrupt->Irql, &oldIrql);
+    KeAcquireSpinLockAtDpcLevel(&KiInterruptChainLock[vector]);
+    BOOLEAN connected = KiCanJoinChain(Interrupt);
+    if (connected) {
+        InsertTailList(&KiInterruptChain[vector], &Interrupt->InterruptListEntry);
+        Interrupt->Connected = TRUE;
+    }
+    KeReleaseSpinLockFromDpcLevel(&KiInterruptChainLock[vector]);
     KeLowerIrql(oldIrql);
-    if (last)
-        HalDisableSystemInterrupt(InterruptObject->Vector, InterruptObject->Irql);
-    ExFreePoolWithTag(InterruptObject, 'rtnI');
+    if (connected)
+        HalEnableSystemInterrupt(vector, Interrupt->Irql, Interrupt->Mode);
+    return connected;
+}
+
+BOOLEAN KeDisconnectInterrupt(PKINTERRUPT Interrupt)
+{
+    ULONG vector = Interrupt->Vector;
+    KIRQL oldIrql;
+    KeRaiseIrql(Interrupt->Irql, &oldIrql);
+    KeAcquireSpinLockAtDpcLevel(&KiInterruptChainLock[vector]);
+    BOOLEAN wasConnected = Interrupt->Connected;
+    if (wasConnected) {
+        RemoveEntryList(&Interrupt->InterruptListEntry);
+        Interrupt->Connected = FALSE;
+    }
+    BOOLEAN last = IsListEmpty(&KiInterruptChain[vector]);
+    KeReleaseSpinLockFromDpcLevel(&KiInterruptChainLock[vector]);
+    KeLowerIrql(oldIrql);
+    if (wasConnected && last)
+        HalDisableSystemInterrupt(vector, Interrupt->Irql);
+    return wasConnected;
 }
 
 KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt)
@@ -185,11 +197,16 @@ BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE Sync
 static PCSTR KiVectorName(ULONG Vector)
 {
     switch (Vector) {
-    case APC_VECTOR: return "APC software interrupt";
-    case DISPATCH_VECTOR: return "DISPATCH software interrupt (DPCs)";
-    case CLOCK_VECTOR: return "clock";
-    case IPI_VECTOR: return "inter-processor interrupt";
-    case SPURIOUS_VECTOR: return "spurious";
+    case APC_VECTOR:
+        return "APC software interrupt";
+    case DISPATCH_VECTOR:
+        return "DISPATCH software interrupt (DPCs)";
+    case CLOCK_VECTOR:
+        return "clock";
+    case IPI_VECTOR:
+        return "inter-processor interrupt";
+    case SPURIOUS_VECTOR:
+        return "spurious";
     }
     return IsListEmpty(&KiInterruptChain[Vector]) ? "device (not connected)" : "device";
 }

@@ -13,19 +13,21 @@
  * enabled, so a processor waiting for the lock still answers the IPI of
  * the processor that holds it: two senders cannot deadlock.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
+
+typedef ULONG_PTR (*PKIPI_WORKER)(ULONG_PTR Context);
 
 typedef struct _KI_IPI_PACKET {
     PKIPI_WORKER Worker;
     ULONG_PTR Context;
-    volatile LONG Remaining;   /* targets that have not finished */
-    volatile LONG Arrived;     /* for the barrier */
-    LONG Participants;         /* 0: no barrier */
+    volatile LONG Remaining; /* targets that have not finished */
+    volatile LONG Arrived;   /* for the barrier */
+    LONG Participants;       /* 0: no barrier */
 } KI_IPI_PACKET;
 
-static KSPIN_LOCK KiIpiLock;       /* one packet in flight */
-static KI_IPI_PACKET KiIpiPacket;  /* KiIpiLock (read by targets while it is held) */
+static KSPIN_LOCK KiIpiLock;      /* one packet in flight */
+static KI_IPI_PACKET KiIpiPacket; /* KiIpiLock (read by targets while it is held) */
 
 VOID KiInitializeIpi(VOID)
 {
@@ -55,21 +57,24 @@ VOID KiIpiInterrupt(VOID)
 
 /* Sends the packet to Targets (never the caller) and, if Self, runs it
    here too; waits until all have run it. Caller at DISPATCH_LEVEL or below. */
-static ULONG_PTR KiIpiDeliver(KAFFINITY Targets, BOOLEAN Self, BOOLEAN Barrier,
-                              PKIPI_WORKER Worker, ULONG_PTR Context)
+static ULONG_PTR KiIpiDeliver(KAFFINITY Targets, BOOLEAN Self, BOOLEAN Barrier, PKIPI_WORKER Worker,
+                              ULONG_PTR Context)
 {
     KIRQL oldIrql;
     KeAcquireSpinLock(&KiIpiLock, &oldIrql);
     ULONG self = KeGetCurrentProcessorNumber();
     Targets &= KeActiveProcessors & ~((KAFFINITY)1 << self);
     LONG count = (LONG)RtlNumberOfSetBitsUlongPtr(Targets) + (Self ? 1 : 0);
-    KiIpiPacket = (KI_IPI_PACKET){.Worker = Worker, .Context = Context, .Remaining = count,
+    KiIpiPacket = (KI_IPI_PACKET){.Worker = Worker,
+                                  .Context = Context,
+                                  .Remaining = count,
                                   .Participants = Barrier ? count : 0};
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         if (!(Targets & ((KAFFINITY)1 << p)))
             continue;
-        __atomic_or_fetch(&KiProcessorBlock[p]->IpiRequests, KI_IPI_REQUEST_PACKET, __ATOMIC_RELEASE);
-        HalpSendIpi(KiProcessorBlock[p]->ApicId, IPI_VECTOR);
+        __atomic_or_fetch(&KiProcessorBlock[p]->IpiRequests, KI_IPI_REQUEST_PACKET,
+                          __ATOMIC_RELEASE);
+        HalRequestIpi(KiProcessorBlock[p]->ApicId, IPI_VECTOR);
     }
     ULONG_PTR result = 0;
     if (Self) {
@@ -82,11 +87,6 @@ static ULONG_PTR KiIpiDeliver(KAFFINITY Targets, BOOLEAN Self, BOOLEAN Barrier,
         YieldProcessor();
     KeReleaseSpinLock(&KiIpiLock, oldIrql);
     return result;
-}
-
-VOID KiIpiSendPacket(KAFFINITY Targets, PKIPI_WORKER Worker, ULONG_PTR Context)
-{
-    KiIpiDeliver(Targets, FALSE, FALSE, Worker, Context);
 }
 
 ULONG_PTR KeIpiGenericCall(PKIPI_BROADCAST_WORKER BroadcastFunction, ULONG_PTR Context)
@@ -102,11 +102,11 @@ static ULONG_PTR KiFlushTlbWorker(ULONG_PTR Va)
 
 /* A page table entry every processor may have cached has changed: each
    must forget it before the change is safe (freeing the page, say). */
-VOID KiFlushTlbEverywhere(PVOID Va)
+VOID KeFlushSingleTb(PVOID VirtualAddress)
 {
-    __invlpg(Va);
+    __invlpg(VirtualAddress);
     if (KeNumberProcessors > 1)
-        KiIpiSendPacket(KeActiveProcessors, KiFlushTlbWorker, (ULONG_PTR)Va);
+        KiIpiDeliver(KeActiveProcessors, FALSE, FALSE, KiFlushTlbWorker, (ULONG_PTR)VirtualAddress);
 }
 
 /* Stops every other processor where it stands, with an NMI (which IRQL
@@ -114,7 +114,7 @@ VOID KiFlushTlbEverywhere(PVOID Va)
    output and the state it describes stays put. Each one counts itself in
    KiFrozenProcessors before halting (KiNmi). Nothing here may take a lock:
    a frozen processor may have held it. */
-volatile LONG KiFrozenProcessors;
+volatile LONG KiFrozenProcessors; /* atomic: each frozen processor adds itself */
 
 VOID KiFreezeOtherProcessors(VOID)
 {
@@ -122,7 +122,7 @@ VOID KiFreezeOtherProcessors(VOID)
     LONG others = 0;
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         if (p != self && KiProcessorBlock[p] != NULL) {
-            HalpSendNmi(KiProcessorBlock[p]->ApicId);
+            HalSendNmi(KiProcessorBlock[p]->ApicId);
             others++;
         }
     }

@@ -7,7 +7,7 @@
  * that masks every interrupt at or below the new level, and lowering it
  * lets the APIC deliver whatever was held back. No counting, no flags.
  */
-#include "ke.h"
+#include "ki.h"
 #include "mm.h"
 #include "kd.h"
 
@@ -24,7 +24,7 @@ VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
     __writecr8(NewIrql);
     *OldIrql = current;
     if (current < DISPATCH_LEVEL && NewIrql >= DISPATCH_LEVEL)
-        MiVerifierIrqlRaised(); /* force IRQL checking pages pageable code out */
+        MmVerifierIrqlRaised(); /* force IRQL checking pages pageable code out */
 }
 
 VOID KeLowerIrql(KIRQL NewIrql)

@@ -7,7 +7,7 @@
  * wait). Releasing one you do not own is THREAD_NOT_MUTEX_OWNER; exiting
  * while owning one is THREAD_TERMINATE_HELD_MUTEX (kernel/ke/thread.c).
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 
 VOID KeInitializeMutex(PRKMUTEX Mutex, ULONG Level)

@@ -3,11 +3,11 @@
  * and TSS (with the IST stacks), the shared IDT, and the GS base pointing
  * at its processor control region.
  */
-#include "ke.h"
+#include "ki.h"
 
-#define GDT_CODE64 0x00AF9A000000FFFFull /* present, DPL 0, code, long mode */
-#define GDT_DATA   0x00CF92000000FFFFull /* present, DPL 0, data, writable */
-#define TSS_TYPE_AVAILABLE 0x89ull       /* present, 64-bit TSS, available */
+#define GDT_CODE64         0x00AF9A000000FFFFull /* present, DPL 0, code, long mode */
+#define GDT_DATA           0x00CF92000000FFFFull /* present, DPL 0, data, writable */
+#define TSS_TYPE_AVAILABLE 0x89ull               /* present, 64-bit TSS, available */
 
 /* A TSS descriptor is 16 bytes: base and limit scattered over two slots. */
 static VOID KiSetTssDescriptor(ULONG64 *Slot, ULONG64 Base, ULONG Limit)
@@ -46,8 +46,7 @@ VOID KiInitializeProcessor(PKPCR Pcr, ULONG Number, PVOID IstStackTops[KI_IST_CO
     Pcr->GdtBase[0] = 0;
     Pcr->GdtBase[KGDT64_R0_CODE / 8] = GDT_CODE64;
     Pcr->GdtBase[KGDT64_R0_DATA / 8] = GDT_DATA;
-    KiSetTssDescriptor(&Pcr->GdtBase[KGDT64_SYS_TSS / 8], (ULONG64)&Pcr->Tss,
-                       sizeof(Pcr->Tss) - 1);
+    KiSetTssDescriptor(&Pcr->GdtBase[KGDT64_SYS_TSS / 8], (ULONG64)&Pcr->Tss, sizeof(Pcr->Tss) - 1);
     for (ULONG i = 0; i < KI_IST_COUNT; i++)
         Pcr->Tss.Ist[i + 1] = (ULONG64)IstStackTops[i];
     Pcr->Tss.IoMapBase = sizeof(Pcr->Tss); /* no I/O permission bitmap */

@@ -25,7 +25,7 @@
  * resumes releases it. So no processor can pick up a thread whose
  * registers are still being saved on another.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 #include "kd.h"
 
@@ -57,6 +57,18 @@ VOID KiReleaseDispatcherLock(KIRQL OldIrql)
 {
     KiReleaseDispatcherLockFromSynchLevel();
     KeLowerIrql(OldIrql);
+}
+
+BOOLEAN KeIsDispatcherLockHeld(VOID)
+{
+    return KiDispatcherLock.Owner == KeGetCurrentPrcb();
+}
+
+/* A copy taken without the lock: the counts of a running system are a
+   moving target anyway, and reading them cannot disturb them. */
+VOID KeQueryDispatcherLockStatistics(KLOCK_STATISTICS *Statistics)
+{
+    *Statistics = *KiDispatcherLock.Statistics;
 }
 
 BOOLEAN KiInDpc(VOID)
@@ -135,7 +147,7 @@ static VOID KiRequestDispatch(PKPRCB Prcb)
     if (Prcb == KeGetCurrentPrcb())
         HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
     else
-        HalpSendIpi(Prcb->ApicId, DISPATCH_VECTOR);
+        HalRequestIpi(Prcb->ApicId, DISPATCH_VECTOR);
 }
 
 static BOOLEAN KiIsIdle(PKPRCB Prcb)
@@ -166,7 +178,8 @@ static VOID KiSetStandby(PKPRCB Prcb, PKTHREAD Thread)
 /* An idle processor Thread may run on, its last processor first. */
 static PKPRCB KiFindIdleProcessor(PKTHREAD Thread, KAFFINITY Allowed)
 {
-    if ((Allowed & KiBit(Thread->NextProcessor)) && KiIsIdle(KiProcessorBlock[Thread->NextProcessor]))
+    if ((Allowed & KiBit(Thread->NextProcessor)) &&
+        KiIsIdle(KiProcessorBlock[Thread->NextProcessor]))
         return KiProcessorBlock[Thread->NextProcessor];
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         if ((Allowed & KiBit(p)) && KiIsIdle(KiProcessorBlock[p]))
@@ -201,7 +214,7 @@ VOID KiReadyThread(PKTHREAD Thread)
         return;
     }
     ULONG home = (allowed & KiBit(Thread->NextProcessor)) ? Thread->NextProcessor
-                                                           : (ULONG)__builtin_ctzll(allowed);
+                                                          : (ULONG)__builtin_ctzll(allowed);
     KiInsertReadyQueue(KiProcessorBlock[home], Thread, FALSE);
 }
 
@@ -228,7 +241,7 @@ static VOID KiSwitchTo(PKPRCB Prcb, PKTHREAD Old, PKTHREAD New)
     if (Old->IsIdle)
         Old->State = Ready; /* runnable, though never in a queue */
     if (New->Quantum <= 0)
-        New->Quantum = KI_QUANTUM_TICKS;
+        New->Quantum = KE_QUANTUM_TICKS;
     New->ContextSwitches++;
     Prcb->QuantumEnd = FALSE; /* a quantum end belonged to the old thread */
     Prcb->CurrentThread = New;
@@ -264,7 +277,7 @@ VOID KiClockTickThread(PKPRCB Prcb)
    the same or higher priority gets its turn. Returns that thread, if any. */
 static PKTHREAD KiQuantumEnd(PKPRCB Prcb, PKTHREAD Thread)
 {
-    Thread->Quantum = KI_QUANTUM_TICKS;
+    Thread->Quantum = KE_QUANTUM_TICKS;
     if (Thread->PriorityDecrement > 0) {
         Thread->Priority--;
         Thread->PriorityDecrement--;
@@ -380,14 +393,15 @@ KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)
 LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
 {
     KIRQL oldIrql = KiAcquireDispatcherLock();
-    LONG old = Thread->BasePriority - KI_SYSTEM_BASE_PRIORITY;
-    LONG base = KI_SYSTEM_BASE_PRIORITY + Increment;
+    LONG old = Thread->BasePriority - KE_SYSTEM_BASE_PRIORITY;
+    LONG base = KE_SYSTEM_BASE_PRIORITY + Increment;
     /* A dynamic thread stays dynamic (1..15), a real-time one real-time. */
     if (Thread->BasePriority < LOW_REALTIME_PRIORITY)
         base = base < 1 ? 1 : base > LOW_REALTIME_PRIORITY - 1 ? LOW_REALTIME_PRIORITY - 1 : base;
     else
         base = base < LOW_REALTIME_PRIORITY ? LOW_REALTIME_PRIORITY
-                                            : base > HIGH_PRIORITY ? HIGH_PRIORITY : base;
+               : base > HIGH_PRIORITY       ? HIGH_PRIORITY
+                                            : base;
     Thread->BasePriority = (SCHAR)base;
     Thread->PriorityDecrement = 0;
     KiSetPriorityLocked(Thread, base);

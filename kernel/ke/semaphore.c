@@ -6,7 +6,7 @@
  * does; with no exception handling in KeLab, that ends in
  * KMODE_EXCEPTION_NOT_HANDLED with that status.
  */
-#include "ke.h"
+#include "ki.h"
 
 VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit)
 {
@@ -16,8 +16,7 @@ VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit)
     Semaphore->Limit = Limit;
 }
 
-LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment,
-                        BOOLEAN Wait)
+LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment, BOOLEAN Wait)
 {
     KIRQL oldIrql = KiLockForSignal("KeReleaseSemaphore", Wait);
     LONG previous = Semaphore->Header.SignalState;

@@ -9,13 +9,13 @@
  * so; then the boot processor starts the next one. Processors are
  * numbered in MADT order, the boot processor being 0.
  */
-#include "ke.h"
+#include "ki.h"
 #include "mm.h"
 #include "hal.h"
 #include "kd.h"
 #include "ps.h"
 
-#define KI_TRAMPOLINE_BASE 0x8000
+#define KI_TRAMPOLINE_BASE     0x8000
 #define KI_AP_START_TIMEOUT_US 2000000
 #define KI_AP_RESEND_US        100000 /* generous: emulated processors start slowly */
 
@@ -28,10 +28,16 @@ typedef struct _KI_TRAMPOLINE_DATA {
 
 extern const UCHAR KiTrampolineStart[], KiTrampolineEnd[], KiTrampolineData[];
 
-PKPRCB KiProcessorBlock[MAXIMUM_PROCESSORS]; /* written as each processor starts */
+/* Each processor writes its own entry and bit as it starts (the bit
+   atomically), before it takes part in anything; read-only after. */
+PKPRCB KiProcessorBlock[MAXIMUM_PROCESSORS];
 volatile KAFFINITY KeActiveProcessors;
-volatile ULONG KeNumberProcessors = 1; /* the boot processor, then each that starts */
-static volatile BOOLEAN KiApStarted;          /* the one starting now has finished */
+/* The boot processor counts each processor that started, while it starts
+   them; read-only once the boot is done. */
+volatile ULONG KeNumberProcessors = 1;
+/* The processor starting now has finished: cleared by the boot processor,
+   set (release) by the starting one, read (acquire) by the boot processor. */
+static volatile BOOLEAN KiApStarted;
 
 KAFFINITY KeQueryActiveProcessors(VOID)
 {
@@ -53,11 +59,11 @@ static VOID KiSystemStartupAp(PKPCR Pcr)
         istTops[i] = (PVOID)Pcr->Tss.Ist[i + 1];
     ULONG number = Pcr->Prcb.Number;
     KiInitializeProcessor(Pcr, number, istTops); /* GDT, TSS, IDT, GS base */
-    Pcr->Prcb.ApicId = HalpGetApicId();
+    Pcr->Prcb.ApicId = HalGetApicId();
     KiInitializeDpcData(&Pcr->Prcb);
     KiInitializeSchedulerData(&Pcr->Prcb);
     PsCreateIdleThread(&Pcr->Prcb, TRUE); /* this start-up code becomes the idle thread */
-    HalpInitializeLocalApic();
+    HalInitializeProcessor();
     KiStartProcessorClock();
     KiMarkProcessorActive(&Pcr->Prcb);
     __atomic_store_n(&KiApStarted, TRUE, __ATOMIC_RELEASE);
@@ -85,6 +91,13 @@ static PKPCR KiAllocateProcessor(ULONG Number, PVOID *StackTop)
     return pcr;
 }
 
+/* The trampoline's page, through the direct map. */
+static PVOID KiTrampolinePage(VOID)
+{
+    PHYSICAL_ADDRESS pa = {.QuadPart = KI_TRAMPOLINE_BASE};
+    return MmGetVirtualForPhysical(pa);
+}
+
 static BOOLEAN KiStartProcessor(ULONG Number, ULONG ApicId)
 {
     PVOID stack;
@@ -94,18 +107,17 @@ static BOOLEAN KiStartProcessor(ULONG Number, ULONG ApicId)
         return FALSE;
     }
     KI_TRAMPOLINE_DATA *data =
-        (KI_TRAMPOLINE_DATA *)((PUCHAR)MiPfnToVirtual(KI_TRAMPOLINE_BASE >> PAGE_SHIFT) +
-                               (KiTrampolineData - KiTrampolineStart));
-    *data = (KI_TRAMPOLINE_DATA){.Cr3 = __readcr3(), .Pcr = pcr, .StackTop = stack,
-                                 .Entry = KiSystemStartupAp};
+        (KI_TRAMPOLINE_DATA *)((PUCHAR)KiTrampolinePage() + (KiTrampolineData - KiTrampolineStart));
+    *data = (KI_TRAMPOLINE_DATA){
+        .Cr3 = __readcr3(), .Pcr = pcr, .StackTop = stack, .Entry = KiSystemStartupAp};
     KiApStarted = FALSE;
     /* INIT, then a start-up IPI; a second one only if the first was lost
        (the MP specification sends two blindly). */
-    HalpSendInit(ApicId);
-    HalpSendStartup(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
+    HalSendInitIpi(ApicId);
+    HalSendStartupIpi(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
     for (ULONG waited = 0; !__atomic_load_n(&KiApStarted, __ATOMIC_ACQUIRE); waited += 100) {
         if (waited == KI_AP_RESEND_US)
-            HalpSendStartup(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
+            HalSendStartupIpi(ApicId, KI_TRAMPOLINE_BASE >> PAGE_SHIFT);
         if (waited >= KI_AP_START_TIMEOUT_US) {
             DbgPrint("KeLab: processor %u (APIC ID %u) did not start; continuing without it\n",
                      Number, ApicId);
@@ -122,15 +134,14 @@ VOID KiStartProcessors(VOID)
         return;
     /* The trampoline runs at its physical address for a few instructions
        after enabling paging, so that page must be identity-mapped too. */
-    RtlCopyMemory(MiPfnToVirtual(KI_TRAMPOLINE_BASE >> PAGE_SHIFT), KiTrampolineStart,
-                  KiTrampolineEnd - KiTrampolineStart);
-    MiMapPage((PVOID)KI_TRAMPOLINE_BASE, KI_TRAMPOLINE_BASE >> PAGE_SHIFT, MM_EXECUTE | MM_WRITE);
+    RtlCopyMemory(KiTrampolinePage(), KiTrampolineStart, KiTrampolineEnd - KiTrampolineStart);
+    MmMapPage((PVOID)KI_TRAMPOLINE_BASE, KI_TRAMPOLINE_BASE >> PAGE_SHIFT, MM_EXECUTE | MM_WRITE);
     for (ULONG i = 1; i < HalPlatform.ProcessorCount && i < MAXIMUM_PROCESSORS; i++) {
         ULONG number = KeNumberProcessors;
         if (KiStartProcessor(number, HalPlatform.ApicIds[i]))
             KeNumberProcessors = number + 1;
     }
-    MiUnmapPage((PVOID)KI_TRAMPOLINE_BASE);
+    MmUnmapPage((PVOID)KI_TRAMPOLINE_BASE);
 }
 
 /* ---- `cpus` ----------------------------------------------------------------- */
@@ -140,7 +151,7 @@ static VOID KiShellCpus(ULONG Argc, PCSTR Argv[])
     UNREFERENCED_PARAMETER(Argc);
     UNREFERENCED_PARAMETER(Argv);
     DbgPrint("%u processor(s), local APICs in %s mode, clock source %s\n", KeNumberProcessors,
-             HalpIsX2ApicEnabled() ? "x2APIC" : "xAPIC", HalpClockSourceName());
+             HalIsX2ApicEnabled() ? "x2APIC" : "xAPIC", HalClockSourceName());
     DbgPrint("CPU  APIC  ticks       DPCs run    IPIs\n");
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         PKPRCB prcb = KiProcessorBlock[p];

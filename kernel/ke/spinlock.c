@@ -22,7 +22,7 @@
  * SPIN_LOCK_NOT_OWNED (0x10). A named lock (KeLabNameSpinLock) also counts
  * acquisitions, contention, spinning and its longest hold for `locks`.
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 #include "kd.h"
 
@@ -144,8 +144,8 @@ VOID KiAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock, PKSPIN_LOCK_QUEUE Q
     Queue->Next = NULL;
     Queue->Lock = SpinLock;
     Queue->Waiting = TRUE;
-    PKSPIN_LOCK_QUEUE previous = (PKSPIN_LOCK_QUEUE)__atomic_exchange_n(
-        &SpinLock->Lock, (ULONG_PTR)Queue, __ATOMIC_ACQ_REL);
+    PKSPIN_LOCK_QUEUE previous =
+        (PKSPIN_LOCK_QUEUE)__atomic_exchange_n(&SpinLock->Lock, (ULONG_PTR)Queue, __ATOMIC_ACQ_REL);
     ULONG64 spins = 0;
     if (previous != NULL) {
         __atomic_store_n(&previous->Next, Queue, __ATOMIC_RELEASE);
@@ -220,9 +220,9 @@ static VOID KiShellLocks(ULONG Argc, PCSTR Argv[])
         }
         order[j] = (UCHAR)i;
     }
-    ULONG64 cyclesPerUs = HalpTscFrequency() / 1000000;
-    DbgPrint("%-22s %12s %12s %6s %14s %12s\n", "lock", "acquired", "contended", "%",
-             "spins", "longest (us)");
+    ULONG64 cyclesPerUs = HalQueryTscFrequency() / 1000000;
+    DbgPrint("%-22s %12s %12s %6s %14s %12s\n", "lock", "acquired", "contended", "%", "spins",
+             "longest (us)");
     for (LONG k = 0; k < n; k++) {
         const KLOCK_STATISTICS *s = &KiLockStatistics[order[k]];
         DbgPrint("%-22s %12llu %12llu %5llu%% %14llu %12llu\n", s->Name,

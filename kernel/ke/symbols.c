@@ -5,7 +5,7 @@
  * and linked into the kernel (the two-pass link in the Makefile), so a
  * bug check can name the functions on the stack without a debugger.
  */
-#include "ke.h"
+#include "ki.h"
 
 typedef struct _KI_SYMBOL {
     ULONG64 Address;
@@ -17,7 +17,7 @@ extern const KI_SYMBOL KiSymbolTable[];
 extern const ULONG64 KiSymbolCount;
 extern UCHAR __text_start[], __text_end[];
 
-BOOLEAN KiLookupSymbol(ULONG64 Address, PCSTR *Name, ULONG64 *Offset)
+BOOLEAN KeLookupSymbol(ULONG64 Address, PCSTR *Name, ULONG64 *Offset)
 {
     if (Address < (ULONG64)__text_start || Address >= (ULONG64)__text_end || KiSymbolCount == 0)
         return FALSE;
@@ -37,11 +37,11 @@ BOOLEAN KiLookupSymbol(ULONG64 Address, PCSTR *Name, ULONG64 *Offset)
     return TRUE;
 }
 
-PCSTR KiSymbolName(PVOID Address)
+PCSTR KeSymbolName(PVOID Address)
 {
     PCSTR name;
     ULONG64 offset;
     if (Address == NULL)
         return "-";
-    return KiLookupSymbol((ULONG64)Address, &name, &offset) ? name : "?";
+    return KeLookupSymbol((ULONG64)Address, &name, &offset) ? name : "?";
 }

@@ -15,7 +15,7 @@
  * processor drops the thread's reference to itself after the switch, and
  * the object's delete procedure frees the stack.
  */
-#include "ke.h"
+#include "ki.h"
 #include "mm.h"
 #include "ob.h"
 #include "kd.h"
@@ -28,7 +28,7 @@ PKTHREAD KeGetCurrentThread(VOID)
     return KeGetCurrentPrcb()->CurrentThread;
 }
 
-VOID KiThreadListInsert(PKTHREAD Thread)
+static VOID KiThreadListInsert(PKTHREAD Thread)
 {
     KIRQL oldIrql;
     KeAcquireSpinLock(&KiThreadListLock, &oldIrql);
@@ -36,11 +36,11 @@ VOID KiThreadListInsert(PKTHREAD Thread)
     KeReleaseSpinLock(&KiThreadListLock, oldIrql);
 }
 
-VOID KiThreadListRemove(PKTHREAD Thread)
+VOID KeDeleteThread(PKTHREAD Thread)
 {
     KIRQL oldIrql;
     KeAcquireSpinLock(&KiThreadListLock, &oldIrql);
-    RemoveEntryList(&Thread->ThreadListEntry);
+    RemoveEntryList(&Thread->ThreadListEntry); /* an entry on no list points to itself */
     KeReleaseSpinLock(&KiThreadListLock, oldIrql);
 }
 
@@ -57,12 +57,13 @@ static VOID KiInitializeThreadState(PKTHREAD Thread, PVOID StackTop, PCSTR Name)
     Thread->Header.Type = ThreadObject;
     InitializeListHead(&Thread->Header.WaitListHead);
     Thread->State = Initialized;
-    Thread->Priority = Thread->BasePriority = KI_SYSTEM_BASE_PRIORITY;
-    Thread->Quantum = KI_QUANTUM_TICKS;
+    Thread->Priority = Thread->BasePriority = KE_SYSTEM_BASE_PRIORITY;
+    Thread->Quantum = KE_QUANTUM_TICKS;
     Thread->Affinity = Thread->UserAffinity = ~(KAFFINITY)0;
     Thread->NextProcessor = KeGetCurrentProcessorNumber();
     InitializeListHead(&Thread->ApcListHead);
     InitializeListHead(&Thread->MutantListHead);
+    InitializeListHead(&Thread->ThreadListEntry); /* on no list until it starts */
     KeInitializeTimerEx(&Thread->Timer, NotificationTimer);
     KeInitializeDpc(&Thread->ReaperDpc, KiReapThread, Thread);
     Thread->StackBase = StackTop;
@@ -72,7 +73,7 @@ static VOID KiInitializeThreadState(PKTHREAD Thread, PVOID StackTop, PCSTR Name)
 
 /* The frame KiSwapContext pops: r15 r14 r13 r12 rbx rbp rflags, then its
    return address. RFLAGS has IF set, as every switching thread's has. */
-VOID KiInitializeThread(PKTHREAD Thread, PVOID StackTop, PKSTART_ROUTINE StartRoutine,
+VOID KeInitializeThread(PKTHREAD Thread, PVOID StackTop, PKSTART_ROUTINE StartRoutine,
                         PVOID StartContext, PCSTR Name)
 {
     KiInitializeThreadState(Thread, StackTop, Name);
@@ -83,17 +84,50 @@ VOID KiInitializeThread(PKTHREAD Thread, PVOID StackTop, PKSTART_ROUTINE StartRo
     frame[6] = RFLAGS_IF | 0x2; /* bit 1 is always set */
     frame[7] = (ULONG64)KiThreadStartupTrampoline;
     Thread->KernelStack = frame;
-    KiThreadListInsert(Thread);
 }
 
-/* Makes the code already running on this processor a thread: the boot
+/* The code already running on this processor becomes a thread: the boot
    processor's start-up code, and each processor's idle loop. */
-VOID KiAdoptCurrentContext(PKTHREAD Thread, PVOID StackTop, PCSTR Name)
+VOID KeAdoptCurrentContext(PKTHREAD Thread, PVOID StackTop, PCSTR Name)
 {
     KiInitializeThreadState(Thread, StackTop, Name);
     Thread->State = Running;
     KiThreadListInsert(Thread);
     KeGetCurrentPrcb()->CurrentThread = Thread;
+}
+
+static VOID KiIdleThreadStart(PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+    KiIdleLoop();
+}
+
+VOID KeInitializeIdleThread(PKTHREAD Thread, PKPRCB Prcb, PVOID StackTop)
+{
+    if (StackTop == NULL) {
+        KeAdoptCurrentContext(Thread, Prcb->InitialStack, "idle");
+    } else {
+        KeInitializeThread(Thread, StackTop, KiIdleThreadStart, NULL, "idle");
+        KiThreadListInsert(Thread);
+    }
+    RtlStringCbPrintfA(Thread->Name, sizeof(Thread->Name), "idle%u", Prcb->Number);
+    Thread->IsIdle = TRUE;
+    Thread->Priority = Thread->BasePriority = LOW_PRIORITY;
+    Thread->Affinity = (KAFFINITY)1 << Prcb->Number;
+    Thread->NextProcessor = Prcb->Number;
+    Prcb->IdleThread = Thread;
+}
+
+VOID KeStartThread(PKTHREAD Thread)
+{
+    KiThreadListInsert(Thread);
+}
+
+VOID KeReadyThread(PKTHREAD Thread)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    KiReadyThread(Thread);
+    KiReleaseDispatcherLock(oldIrql);
 }
 
 VOID KiThreadStartup(VOID)
@@ -127,7 +161,7 @@ static VOID KiCheckThreadMayExit(PKTHREAD Thread)
     }
 }
 
-VOID KiTerminateThread(NTSTATUS ExitStatus)
+VOID KeTerminateThread(NTSTATUS ExitStatus)
 {
     UNREFERENCED_PARAMETER(ExitStatus);
     PKTHREAD thread = KeGetCurrentThread();

@@ -9,10 +9,10 @@
  * and queues each timer's DPC. A thread's wait timeout is its own KTIMER,
  * on the same list.
  */
-#include "ke.h"
+#include "ki.h"
 
-static LIST_ENTRY KiTimerList;                           /* dispatcher lock */
-static volatile ULONG64 KiNextTimerDue = ~0ull;           /* dispatcher lock; read unlocked */
+static LIST_ENTRY KiTimerList;                  /* dispatcher lock */
+static volatile ULONG64 KiNextTimerDue = ~0ull; /* dispatcher lock; read unlocked */
 static KDPC KiTimerExpirationDpc;
 
 static VOID KiTimerExpiration(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2);
@@ -37,10 +37,10 @@ ULONG64 KiDueTime(PLARGE_INTEGER DueTime)
 
 static VOID KiUpdateNextDue(VOID)
 {
-    KiNextTimerDue = IsListEmpty(&KiTimerList)
-                         ? ~0ull
-                         : CONTAINING_RECORD(KiTimerList.Flink, KTIMER, TimerListEntry)
-                               ->DueTime.QuadPart;
+    KiNextTimerDue =
+        IsListEmpty(&KiTimerList)
+            ? ~0ull
+            : CONTAINING_RECORD(KiTimerList.Flink, KTIMER, TimerListEntry)->DueTime.QuadPart;
 }
 
 VOID KiInsertTimer(PKTIMER Timer, ULONG64 DueInterruptTime, LONG Period)

@@ -7,7 +7,7 @@
  * pushes its vector number and joins KiTrapCommon, which saves the
  * general registers as a KTRAP_FRAME and calls KiDispatchTrap in C.
  */
-#include "../include/arch/x86.h"
+#include "arch/x86.h"
 
 
     .text

@@ -10,7 +10,7 @@
  * UNEXPECTED_KERNEL_MODE_TRAP (0x7F) with the vector number: a double
  * fault (8) is how a kernel stack overflow shows itself.
  */
-#include "ke.h"
+#include "ki.h"
 #include "mm.h"
 #include "hal.h"
 
@@ -22,12 +22,9 @@
 /* For each exception vector: the NT status it is raised as, or 0 when
    Windows treats it as an unexpected trap. */
 static const NTSTATUS KiExceptionStatus[FIRST_INTERRUPT] = {
-    [0] = STATUS_INTEGER_DIVIDE_BY_ZERO,
-    [3] = STATUS_BREAKPOINT,
-    [4] = STATUS_INTEGER_OVERFLOW,
-    [6] = STATUS_ILLEGAL_INSTRUCTION,
-    [13] = STATUS_ACCESS_VIOLATION,
-    [17] = STATUS_DATATYPE_MISALIGNMENT,
+    [0] = STATUS_INTEGER_DIVIDE_BY_ZERO, [3] = STATUS_BREAKPOINT,
+    [4] = STATUS_INTEGER_OVERFLOW,       [6] = STATUS_ILLEGAL_INSTRUCTION,
+    [13] = STATUS_ACCESS_VIOLATION,      [17] = STATUS_DATATYPE_MISALIGNMENT,
 };
 
 static VOID KiUnhandledException(PKTRAP_FRAME TrapFrame)
@@ -35,13 +32,13 @@ static VOID KiUnhandledException(PKTRAP_FRAME TrapFrame)
     ULONG vector = (ULONG)TrapFrame->Vector;
     NTSTATUS status = KiExceptionStatus[vector];
     if (vector == VECTOR_MACHINE_CHECK)
-        KiBugCheckWithTrapFrame(MACHINE_CHECK_EXCEPTION, 0, 0, 0, 0, TrapFrame);
+        KeBugCheckWithTrapFrame(MACHINE_CHECK_EXCEPTION, 0, 0, 0, 0, TrapFrame);
     if (status == 0)
-        KiBugCheckWithTrapFrame(UNEXPECTED_KERNEL_MODE_TRAP, vector, 0, 0, 0, TrapFrame);
+        KeBugCheckWithTrapFrame(UNEXPECTED_KERNEL_MODE_TRAP, vector, 0, 0, 0, TrapFrame);
     /* A general protection fault does not say which address it was about:
        Windows reports the address as -1 and the access as a read. */
     ULONG_PTR address = vector == 13 ? (ULONG_PTR)-1 : 0;
-    KiBugCheckWithTrapFrame(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)status, TrapFrame->Rip, 0, address,
+    KeBugCheckWithTrapFrame(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)status, TrapFrame->Rip, 0, address,
                             TrapFrame);
 }
 
@@ -49,11 +46,11 @@ static VOID KiUnhandledException(PKTRAP_FRAME TrapFrame)
    stop: this processor freezes where it is (KiFreezeOtherProcessors). */
 static VOID KiNmi(PKTRAP_FRAME TrapFrame)
 {
-    if (KiBugCheckActive) {
+    if (KeIsBugCheckActive()) {
         __atomic_add_fetch(&KiFrozenProcessors, 1, __ATOMIC_RELEASE);
         HalHaltSystem();
     }
-    KiBugCheckWithTrapFrame(NMI_HARDWARE_FAILURE, 0, 0, 0, 0, TrapFrame);
+    KeBugCheckWithTrapFrame(NMI_HARDWARE_FAILURE, 0, 0, 0, 0, TrapFrame);
 }
 
 VOID KiDispatchTrap(PKTRAP_FRAME TrapFrame)

@@ -15,7 +15,7 @@
  * KeSetEvent(.., TRUE) finds the lock already held (WaitNext) and, when
  * it ends, returns to the IRQL that KeSetEvent was called at (WaitIrql).
  */
-#include "ke.h"
+#include "ki.h"
 #include "hal.h"
 
 /* ---- object state --------------------------------------------------------- */

@@ -22,7 +22,7 @@ static VOID KbSort(ULONG64 *Samples, ULONG Count)
 
 static ULONG64 KbCyclesToNs(ULONG64 Cycles, ULONG Divisor)
 {
-    ULONG64 hz = HalpTscFrequency();
+    ULONG64 hz = HalQueryTscFrequency();
     return hz ? Cycles * 1000000000ull / hz / Divisor : 0;
 }
 
@@ -48,7 +48,7 @@ VOID KbRunBenchmarks(VOID)
     CHAR filter[128] = "*";
     KeGetBootOption("kelab.filter", filter, sizeof(filter));
     DbgPrint("# bench: processors=%u tsc_hz=%llu\n", KeNumberProcessors,
-             (unsigned long long)HalpTscFrequency());
+             (unsigned long long)HalQueryTscFrequency());
     for (const KBENCH_CASE *b = __kbench_start; b < __kbench_end; b++) {
         if (!RtlGlobListMatch(filter, b->Name))
             continue;

@@ -10,12 +10,18 @@ static const char *const KtOpText[] = {"==", "!=", "<", "<=", ">", ">="};
 static BOOLEAN KtCompare(KT_OP Op, LONG64 Left, LONG64 Right)
 {
     switch (Op) {
-    case KtEq: return Left == Right;
-    case KtNe: return Left != Right;
-    case KtLt: return Left < Right;
-    case KtLe: return Left <= Right;
-    case KtGt: return Left > Right;
-    case KtGe: return Left >= Right;
+    case KtEq:
+        return Left == Right;
+    case KtNe:
+        return Left != Right;
+    case KtLt:
+        return Left < Right;
+    case KtLe:
+        return Left <= Right;
+    case KtGt:
+        return Left > Right;
+    case KtGe:
+        return Left >= Right;
     }
     return FALSE;
 }
@@ -23,7 +29,7 @@ static BOOLEAN KtCompare(KT_OP Op, LONG64 Left, LONG64 Right)
 static VOID KtFailureHeader(PCSTR File, ULONG Line)
 {
     KtFail();
-    DbgPrint("    # %s: EXPECTATION FAILED at %s:%u\n", KtCurrentName(), File, Line);
+    DbgPrint("    # %s: EXPECTATION FAILED at %s:%u\n", KtpCurrentName(), File, Line);
 }
 
 BOOLEAN KtCheck(KT_OP Op, LONG64 Left, LONG64 Right, PCSTR LeftText, PCSTR RightText, PCSTR File,
@@ -33,7 +39,8 @@ BOOLEAN KtCheck(KT_OP Op, LONG64 Left, LONG64 Right, PCSTR LeftText, PCSTR Right
         return TRUE;
     KtFailureHeader(File, Line);
     DbgPrint("    #   expected %s %s %s, but\n", LeftText, KtOpText[Op], RightText);
-    DbgPrint("    #     %s == %lld (0x%llx)\n", LeftText, (long long)Left, (unsigned long long)Left);
+    DbgPrint("    #     %s == %lld (0x%llx)\n", LeftText, (long long)Left,
+             (unsigned long long)Left);
     DbgPrint("    #     %s == %lld (0x%llx)\n", RightText, (long long)Right,
              (unsigned long long)Right);
     return FALSE;
@@ -62,12 +69,12 @@ BOOLEAN KtCheckStrEq(PCSTR Left, PCSTR Right, PCSTR LeftText, PCSTR RightText, P
 
 VOID KtFail(VOID)
 {
-    __atomic_add_fetch(&KtCurrentFailures, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&KtpCurrentFailures, 1, __ATOMIC_RELAXED);
 }
 
 VOID KtSkip(PCSTR Reason)
 {
-    KtCurrentSkipReason = Reason;
+    KtpCurrentSkipReason = Reason;
 }
 
 VOID KtLog(PCSTR Format, ...)
@@ -77,5 +84,5 @@ VOID KtLog(PCSTR Format, ...)
     va_start(ap, Format);
     RtlStringCbVPrintfA(line, sizeof(line), Format, ap);
     va_end(ap);
-    DbgPrint("    # %s: %s\n", KtCurrentName(), line);
+    DbgPrint("    # %s: %s\n", KtpCurrentName(), line);
 }

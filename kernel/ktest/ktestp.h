@@ -8,8 +8,8 @@
 
 /* The running test. Tests may check from several threads or processors
    at once, so failures are counted atomically. */
-extern volatile ULONG KtCurrentFailures;
-extern PCSTR volatile KtCurrentSkipReason;
-PCSTR KtCurrentName(VOID);
+extern volatile ULONG KtpCurrentFailures;
+extern PCSTR volatile KtpCurrentSkipReason;
+PCSTR KtpCurrentName(VOID);
 
 #endif

@@ -17,15 +17,15 @@
 
 extern const KTEST_CASE __ktest_start[], __ktest_end[];
 
-volatile ULONG KtCurrentFailures;
-PCSTR volatile KtCurrentSkipReason;
+volatile ULONG KtpCurrentFailures;
+PCSTR volatile KtpCurrentSkipReason;
 static const KTEST_CASE *KtCurrent;
 
 /* Every registered case, in a stable order: by source file, then line. */
 static const KTEST_CASE *KtCases[KT_MAX_CASES];
 static ULONG KtCaseCount;
 
-PCSTR KtCurrentName(VOID)
+PCSTR KtpCurrentName(VOID)
 {
     return KtCurrent ? KtCurrent->Name : "?";
 }
@@ -91,15 +91,15 @@ static int KtRunCase(const KTEST_CASE *c)
     KIRQL irql = KeGetCurrentIrql();
 
     KtCurrent = c;
-    KtCurrentFailures = 0;
-    KtCurrentSkipReason = NULL;
+    KtpCurrentFailures = 0;
+    KtpCurrentSkipReason = NULL;
     DbgPrint("    # start: %s\n", c->Name);
     c->Function();
 
     if (KeGetCurrentIrql() != irql) {
         DbgPrint("    # %s: left IRQL at %u (it started at %u)\n", c->Name, KeGetCurrentIrql(),
                  irql);
-        KtCurrentFailures++;
+        KtpCurrentFailures++;
         __writecr8(irql); /* so the next test starts clean */
     }
     /* Threads a test ended leave their stacks to a DPC on their processor
@@ -107,12 +107,12 @@ static int KtRunCase(const KTEST_CASE *c)
     KeFlushQueuedDpcs();
     if (ExReportPoolLeaks(before, tags, "    # ") != 0) {
         DbgPrint("    # %s: pool usage did not return to where it started\n", c->Name);
-        KtCurrentFailures++;
+        KtpCurrentFailures++;
     }
     KtCurrent = NULL;
-    if (KtCurrentFailures != 0)
+    if (KtpCurrentFailures != 0)
         return 0;
-    return KtCurrentSkipReason ? 2 : 1;
+    return KtpCurrentSkipReason ? 2 : 1;
 }
 
 typedef struct _KT_TOTALS {
@@ -136,7 +136,7 @@ static BOOLEAN KtRunSuite(ULONG First, const BOOLEAN Selected[], KT_TOTALS *Tota
         int result = KtRunCase(KtCases[i]);
         number++;
         if (result == 2) {
-            DbgPrint("    ok %u %s # SKIP %s\n", number, KtCases[i]->Name, KtCurrentSkipReason);
+            DbgPrint("    ok %u %s # SKIP %s\n", number, KtCases[i]->Name, KtpCurrentSkipReason);
             t.Skip++;
         } else {
             DbgPrint("    %s %u %s\n", result ? "ok" : "not ok", number, KtCases[i]->Name);

@@ -7,6 +7,7 @@
  * failed test (a lost wake-up, a deadlock), never a hang of the whole run.
  */
 #include "ktest.h"
+#include "ke.h"
 #include "ob.h"
 
 typedef struct _KT_START {
@@ -58,6 +59,19 @@ BOOLEAN KtJoinThread(PKTHREAD Thread, ULONG TimeoutMs)
         return FALSE; /* still running: keep the reference, the pool check reports it */
     }
     ObDereferenceObject(Thread);
+    return TRUE;
+}
+
+BOOLEAN KtWaitUntilThreadWaits(PKTHREAD Thread, ULONG TimeoutMs)
+{
+    for (ULONG waited = 0; Thread->State != Waiting; waited++) {
+        if (waited == TimeoutMs) {
+            KtLog("thread %p did not start to wait within %u ms", Thread, TimeoutMs);
+            KtFail();
+            return FALSE;
+        }
+        KtSleep(1);
+    }
     return TRUE;
 }
 

@@ -13,7 +13,7 @@
  * Each allocation is remembered, so MmFreeContiguousMemory needs only
  * the address.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 
 #define MI_TAG_CONTIGUOUS 'tnoC'
@@ -26,23 +26,17 @@ typedef struct _MI_CONTIGUOUS_ALLOCATION {
     MEMORY_CACHING_TYPE CacheType;
 } MI_CONTIGUOUS_ALLOCATION;
 
-static KSPIN_LOCK MiContiguousLock;
-static LIST_ENTRY MiContiguousAllocations = {&MiContiguousAllocations, &MiContiguousAllocations};
+static KSPIN_LOCK MiContiguousLock;         /* a zeroed KSPIN_LOCK is a free one */
+static LIST_ENTRY MiContiguousAllocations = /* MiContiguousLock: every allocation */
+    {&MiContiguousAllocations, &MiContiguousAllocations};
 
 /* A non-cached mapping of the run; NULL if system space is short. */
 static PVOID MiMapNonCached(PFN_NUMBER FirstPfn, ULONG Pages)
 {
     PUCHAR va = MiReserveSystemPages(Pages);
-    if (va == NULL)
+    if (va != NULL && !NT_SUCCESS(MiMapPageRun(va, FirstPfn, Pages, MM_WRITE | MM_NOCACHE))) {
+        MiReleaseSystemPages(va, Pages);
         return NULL;
-    for (ULONG i = 0; i < Pages; i++) {
-        if (!NT_SUCCESS(
-                MiMapPage(va + (ULONG64)i * PAGE_SIZE, FirstPfn + i, MM_WRITE | MM_NOCACHE))) {
-            for (ULONG j = 0; j < i; j++)
-                MiUnmapPage(va + (ULONG64)j * PAGE_SIZE);
-            MiReleaseSystemPages(va, Pages);
-            return NULL;
-        }
     }
     return va;
 }
@@ -118,8 +112,7 @@ VOID MmFreeContiguousMemory(PVOID BaseAddress)
     if (found == NULL)
         KeBugCheckEx(BAD_POOL_CALLER, 0x60, (ULONG_PTR)BaseAddress, 0, 0);
     if (found->CacheType == MmNonCached) {
-        for (ULONG i = 0; i < found->Pages; i++)
-            MiUnmapPage((PUCHAR)BaseAddress + (ULONG64)i * PAGE_SIZE);
+        MiUnmapPages(BaseAddress, found->Pages);
         MiReleaseSystemPages(BaseAddress, found->Pages);
     }
     MiFreeRun(found->FirstPfn, found->Pages);

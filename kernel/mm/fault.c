@@ -15,7 +15,7 @@
  *   - otherwise invalid kernel memory: PAGE_FAULT_IN_NONPAGED_AREA (0x50).
  * For 0xA and 0x1E the access type is 0 read, 1 write, 8 execute.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 
 #define PF_PRESENT 0x01 /* error code bits pushed by the processor */
@@ -35,19 +35,19 @@ VOID MmAccessFault(PKTRAP_FRAME TrapFrame)
     if (error & PF_PRESENT) {
         ULONG64 pte = MiReadPte((PVOID)address);
         if (error & PF_FETCH)
-            KiBugCheckWithTrapFrame(ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY, address, pte, 0, 0,
+            KeBugCheckWithTrapFrame(ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY, address, pte, 0, 0,
                                     TrapFrame);
         if (error & PF_WRITE)
-            KiBugCheckWithTrapFrame(ATTEMPTED_WRITE_TO_READONLY_MEMORY, address, pte, 0, 0,
+            KeBugCheckWithTrapFrame(ATTEMPTED_WRITE_TO_READONLY_MEMORY, address, pte, 0, 0,
                                     TrapFrame);
     }
     if (irql >= DISPATCH_LEVEL)
-        KiBugCheckWithTrapFrame(MiIsDriverAddress(TrapFrame->Rip) ? DRIVER_IRQL_NOT_LESS_OR_EQUAL
+        KeBugCheckWithTrapFrame(MiIsDriverAddress(TrapFrame->Rip) ? DRIVER_IRQL_NOT_LESS_OR_EQUAL
                                                                   : IRQL_NOT_LESS_OR_EQUAL,
                                 address, irql, access, TrapFrame->Rip, TrapFrame);
     if (address < MM_USER_PROBE_ADDRESS)
-        KiBugCheckWithTrapFrame(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION,
+        KeBugCheckWithTrapFrame(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION,
                                 TrapFrame->Rip, access, address, TrapFrame);
-    KiBugCheckWithTrapFrame(PAGE_FAULT_IN_NONPAGED_AREA, address, access, TrapFrame->Rip, 0,
+    KeBugCheckWithTrapFrame(PAGE_FAULT_IN_NONPAGED_AREA, address, access, TrapFrame->Rip, 0,
                             TrapFrame);
 }

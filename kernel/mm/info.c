@@ -1,17 +1,22 @@
 /*
- * info.c: the `mem` shell command and the boot banner's memory lines.
+ * info.c: how much memory there is and how much is free: for the `mem`
+ * shell command, the boot banner and the tests.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 #include "kd.h"
 
 static PCSTR MiRegionTypeName(ULONG Type)
 {
     switch (Type) {
-    case Mb2MemoryUsable: return "usable";
-    case Mb2MemoryAcpiReclaimable: return "ACPI tables";
-    case Mb2MemoryAcpiNvs: return "ACPI NVS";
-    case Mb2MemoryBad: return "bad";
+    case Mb2MemoryUsable:
+        return "usable";
+    case Mb2MemoryAcpiReclaimable:
+        return "ACPI tables";
+    case Mb2MemoryAcpiNvs:
+        return "ACPI NVS";
+    case Mb2MemoryBad:
+        return "bad";
     }
     return "reserved";
 }
@@ -27,10 +32,16 @@ VOID MmPrintMemoryMap(VOID)
     }
 }
 
+VOID MmQueryMemoryStatistics(MM_MEMORY_STATISTICS *Statistics)
+{
+    MiQueryPhysicalMemory(&Statistics->TotalPages, &Statistics->FreePages, &Statistics->HighestPfn);
+    Statistics->FreeSystemPages = MiQueryFreeSystemPages();
+}
+
 VOID MmPrintMemorySummary(VOID)
 {
-    MI_PHYSICAL_STATISTICS s;
-    MiQueryPhysicalMemory(&s);
+    MM_MEMORY_STATISTICS s;
+    MmQueryMemoryStatistics(&s);
     DbgPrint("Memory: %llu MiB usable, %llu MiB free, in %u regions\n",
              (unsigned long long)(s.TotalPages >> 8), (unsigned long long)(s.FreePages >> 8),
              KeBootInformation.RegionCount);
@@ -40,15 +51,15 @@ static VOID MiShellMem(ULONG Argc, PCSTR Argv[])
 {
     UNREFERENCED_PARAMETER(Argc);
     UNREFERENCED_PARAMETER(Argv);
-    MI_PHYSICAL_STATISTICS s;
-    MiQueryPhysicalMemory(&s);
+    MM_MEMORY_STATISTICS s;
+    MmQueryMemoryStatistics(&s);
     DbgPrint("Physical memory map (from the boot loader):\n");
     MmPrintMemoryMap();
     DbgPrint("Physical pages: %llu usable, %llu free, %llu in use (highest page 0x%llx)\n",
              (unsigned long long)s.TotalPages, (unsigned long long)s.FreePages,
              (unsigned long long)(s.TotalPages - s.FreePages), (unsigned long long)s.HighestPfn);
-    DbgPrint("System space: %u of %u pages free at %p\n", MiQueryFreeSystemPages(),
-             MM_SYSTEM_SPACE_PAGES, (PVOID)MM_SYSTEM_SPACE_BASE);
+    DbgPrint("System space: %u of %u pages free at %p\n", s.FreeSystemPages, MM_SYSTEM_SPACE_PAGES,
+             (PVOID)MM_SYSTEM_SPACE_BASE);
     DbgPrint("Direct map at %p, kernel image at %p\n", (PVOID)MM_DIRECT_MAP_BASE,
              (PVOID)MM_KERNEL_BASE);
 }

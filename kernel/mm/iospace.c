@@ -7,7 +7,7 @@
  * pages of system space, uncached unless the caller asks otherwise:
  * a read of a status register must reach the device, not a cache line.
  */
-#include "mm.h"
+#include "mi.h"
 
 PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
                    MEMORY_CACHING_TYPE CacheType)
@@ -21,13 +21,9 @@ PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
     if (va == NULL)
         return NULL;
     ULONG protect = MM_WRITE | (CacheType == MmCached ? 0 : MM_NOCACHE);
-    for (ULONG i = 0; i < pages; i++) {
-        if (!NT_SUCCESS(MiMapPage(va + (ULONG64)i * PAGE_SIZE, (pa >> PAGE_SHIFT) + i, protect))) {
-            for (ULONG j = 0; j < i; j++)
-                MiUnmapPage(va + (ULONG64)j * PAGE_SIZE);
-            MiReleaseSystemPages(va, pages);
-            return NULL;
-        }
+    if (!NT_SUCCESS(MiMapPageRun(va, pa >> PAGE_SHIFT, pages, protect))) {
+        MiReleaseSystemPages(va, pages);
+        return NULL;
     }
     return va + offset;
 }
@@ -36,7 +32,6 @@ VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
 {
     PUCHAR base = PAGE_ALIGN(BaseAddress);
     ULONG pages = (ULONG)BYTES_TO_PAGES(BYTE_OFFSET(BaseAddress) + NumberOfBytes);
-    for (ULONG i = 0; i < pages; i++)
-        MiUnmapPage(base + (ULONG64)i * PAGE_SIZE); /* the pages are the device's: not freed */
+    MiUnmapPages(base, pages); /* the pages are the device's: not freed */
     MiReleaseSystemPages(base, pages);
 }

@@ -1,5 +1,7 @@
 /*
- * mdl.c: memory descriptor lists, the physical pages behind a buffer.
+ * mdl.c: memory descriptor lists, the physical pages behind a buffer:
+ * the memory manager's part (the I/O manager allocates and frees MDLs,
+ * and describes parts of them: kernel/io/mdl.c).
  *
  * A device that does DMA sees physical addresses, page by page; a buffer
  * that is contiguous in virtual memory need not be in physical memory.
@@ -19,44 +21,12 @@
  * buffer. Pageable sections are the exception: looking up a page that is
  * paged out is PAGE_FAULT_IN_NONPAGED_AREA, as touching it would be.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
-
-#define MI_TAG_MDL ' ldM'
 
 SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length)
 {
     return sizeof(MDL) + sizeof(PFN_NUMBER) * ADDRESS_AND_SIZE_TO_SPAN_PAGES(Base, Length);
-}
-
-PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota,
-                   PIRP Irp)
-{
-    UNREFERENCED_PARAMETER(ChargeQuota);
-    SIZE_T size = MmSizeOfMdl(VirtualAddress, Length);
-    if (Length == 0 || size > 0x7FFF) /* Size is a CSHORT: about 16 MiB of buffer */
-        return NULL;
-    PMDL mdl = ExAllocatePoolWithTag(NonPagedPool, size, MI_TAG_MDL);
-    if (mdl == NULL)
-        return NULL;
-    MmInitializeMdl(mdl, VirtualAddress, Length);
-    if (Irp != NULL && !SecondaryBuffer) {
-        Irp->MdlAddress = mdl;
-    } else if (Irp != NULL) { /* chained after the IRP's last MDL */
-        PMDL *last = &Irp->MdlAddress;
-        while (*last != NULL)
-            last = &(*last)->Next;
-        *last = mdl;
-    }
-    return mdl;
-}
-
-/* An MDL that MmMapLockedPagesSpecifyCache mapped is unmapped with it. */
-VOID IoFreeMdl(PMDL Mdl)
-{
-    if ((Mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) && !(Mdl->MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL))
-        MmUnmapLockedPages(Mdl->MappedSystemVa, Mdl);
-    ExFreePoolWithTag(Mdl, MI_TAG_MDL);
 }
 
 VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
@@ -75,36 +45,6 @@ VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
     MemoryDescriptorList->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
 }
 
-/* The target shares the source's pages from VirtualAddress on (Length 0:
-   to the end of the source). A part of a resident buffer is resident and
-   mapped where the source is; a part of a mapped MDL must be mapped on
-   its own (MmGetSystemAddressForMdlSafe). A part outside the source, or
-   too big for the target's frame array, is the caller's bug, and NT's
-   stop codes for it say which. */
-VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length)
-{
-    ULONG_PTR offset = (PUCHAR)VirtualAddress - (PUCHAR)MmGetMdlVirtualAddress(SourceMdl);
-    if (offset > SourceMdl->ByteCount || Length > SourceMdl->ByteCount - offset)
-        KeBugCheckEx(INVALID_MDL_RANGE, (ULONG_PTR)SourceMdl, (ULONG_PTR)TargetMdl,
-                     (ULONG_PTR)VirtualAddress, Length);
-    if (Length == 0)
-        Length = SourceMdl->ByteCount - (ULONG)offset;
-    if (MmSizeOfMdl(VirtualAddress, Length) > (SIZE_T)TargetMdl->Size)
-        KeBugCheckEx(TARGET_MDL_TOO_SMALL, 0, 0, 0, 0);
-    CSHORT size = TargetMdl->Size;
-    MmInitializeMdl(TargetMdl, VirtualAddress, Length);
-    TargetMdl->Size = size;
-    ULONG first = (ULONG)((SourceMdl->ByteOffset + offset) >> PAGE_SHIFT);
-    ULONG count = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, Length);
-    RtlCopyMemory(MmGetMdlPfnArray(TargetMdl), MmGetMdlPfnArray(SourceMdl) + first,
-                  count * sizeof(PFN_NUMBER));
-    TargetMdl->MdlFlags = MDL_PARTIAL;
-    if (SourceMdl->MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL) {
-        TargetMdl->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
-        TargetMdl->MappedSystemVa = (PUCHAR)SourceMdl->MappedSystemVa + offset;
-    }
-}
-
 PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode,
                                    MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress,
                                    ULONG BugCheckOnFailure, ULONG Priority)
@@ -119,14 +59,9 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE Ac
     if (va == NULL)
         return NULL;
     ULONG protect = MM_WRITE | (CacheType == MmNonCached ? MM_NOCACHE : 0);
-    for (ULONG i = 0; i < count; i++) {
-        if (!NT_SUCCESS(
-                MiMapPage(va + (ULONG64)i * PAGE_SIZE, MmGetMdlPfnArray(mdl)[i], protect))) {
-            for (ULONG j = 0; j < i; j++)
-                MiUnmapPage(va + (ULONG64)j * PAGE_SIZE);
-            MiReleaseSystemPages(va, count);
-            return NULL;
-        }
+    if (!NT_SUCCESS(MiMapPageArray(va, MmGetMdlPfnArray(mdl), count, protect))) {
+        MiReleaseSystemPages(va, count);
+        return NULL;
     }
     mdl->MappedSystemVa = va + mdl->ByteOffset;
     mdl->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
@@ -139,8 +74,7 @@ VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
     PUCHAR va = PAGE_ALIGN(BaseAddress);
     ULONG count = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(MemoryDescriptorList),
                                                  MemoryDescriptorList->ByteCount);
-    for (ULONG i = 0; i < count; i++)
-        MiUnmapPage(va + (ULONG64)i * PAGE_SIZE);
+    MiUnmapPages(va, count);
     MiReleaseSystemPages(va, count);
     MemoryDescriptorList->MappedSystemVa = NULL;
     MemoryDescriptorList->MdlFlags &= ~MDL_MAPPED_TO_SYSTEM_VA;

@@ -15,7 +15,7 @@
  * checking on, every raise to DISPATCH_LEVEL pages the sections out and
  * flushes this processor's TLB, so the bug shows up on the first try.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 #include "kd.h"
 
@@ -32,10 +32,13 @@ typedef struct _MI_PAGEABLE_PAGE {
 } MI_PAGEABLE_PAGE;
 
 static MI_PAGEABLE_PAGE MiPageablePages[MI_MAX_PAGEABLE_PAGES]; /* set once at boot */
-static ULONG MiPageablePageCount;
+static ULONG MiPageablePageCount;                               /* set once at boot */
+/* No lock (see MiSetPageableEntries): any processor pages the sections
+   out or in, each entry is one atomic store, and a page found out is
+   simply faulted in again; this says which happened last. */
 static volatile BOOLEAN MiPageableResident = TRUE;
-static volatile ULONG64 MiPageOuts, MiPageIns;
-volatile BOOLEAN MmVerifierForceIrqlChecking;
+static volatile ULONG64 MiPageOuts, MiPageIns; /* atomic counters */
+volatile BOOLEAN MmVerifierForceIrqlChecking;  /* a flag: boot, or the `verifier` command */
 
 static VOID MiAddPageableRange(PUCHAR Start, PUCHAR End)
 {
@@ -49,7 +52,7 @@ static VOID MiAddPageableRange(PUCHAR Start, PUCHAR End)
     }
 }
 
-VOID MiInitializePageable(VOID)
+VOID MmInitializePageable(VOID)
 {
     MiAddPageableRange(__pageable_text_start, __pageable_text_end);
     MiAddPageableRange(__pageable_data_start, __pageable_data_end);
@@ -58,7 +61,7 @@ VOID MiInitializePageable(VOID)
         MmVerifierForceIrqlChecking = TRUE;
 }
 
-BOOLEAN MiIsPageableAddress(ULONG64 Va)
+static BOOLEAN MiIsPageableAddress(ULONG64 Va)
 {
     return (Va >= (ULONG64)__pageable_text_start && Va < (ULONG64)__pageable_text_end) ||
            (Va >= (ULONG64)__pageable_data_start && Va < (ULONG64)__pageable_data_end);
@@ -93,15 +96,12 @@ VOID MmPageOutPageable(VOID)
         __invlpg(MiPageablePages[i].Va);
 }
 
-/* Called by KeRaiseIrql when it crosses into DISPATCH_LEVEL. */
-VOID MiVerifierIrqlRaised(VOID)
+VOID MmVerifierIrqlRaised(VOID)
 {
     if (MmVerifierForceIrqlChecking)
         MmPageOutPageable();
 }
 
-/* The page fault handler's question: is this a pageable page that is out?
-   Then bring it back, if IRQL allows it. */
 BOOLEAN MiResolvePageableFault(ULONG64 Address, KIRQL Irql)
 {
     if (!MiIsPageableAddress(Address) || Irql >= DISPATCH_LEVEL)

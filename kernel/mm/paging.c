@@ -10,18 +10,18 @@
  * map. The direct map uses 2 MiB pages (one PD entry each) where it can;
  * everything else uses 4 KiB pages.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 
-#define PTE_PRESENT  0x001ull
-#define PTE_WRITE    0x002ull
-#define PTE_PWT      0x008ull
-#define PTE_PCD      0x010ull
-#define PTE_LARGE    0x080ull
-#define PTE_GLOBAL   0x100ull
-#define PTE_NX       (1ull << 63)
-#define PTE_FRAME    0x000FFFFFFFFFF000ull
-#define LARGE_PAGE   (2ull << 20)
+#define PTE_PRESENT 0x001ull
+#define PTE_WRITE   0x002ull
+#define PTE_PWT     0x008ull
+#define PTE_PCD     0x010ull
+#define PTE_LARGE   0x080ull
+#define PTE_GLOBAL  0x100ull
+#define PTE_NX      (1ull << 63)
+#define PTE_FRAME   0x000FFFFFFFFFF000ull
+#define LARGE_PAGE  (2ull << 20)
 
 extern UCHAR __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern UCHAR __data_start[], __data_end[];
@@ -95,10 +95,10 @@ static BOOLEAN MiIsCanonical(ULONG64 Va)
    until each forgets it the page is not really unmapped: a TLB shootdown. */
 static VOID MiFlushTlbEntry(ULONG64 Va)
 {
-    KiFlushTlbEverywhere((PVOID)Va);
+    KeFlushSingleTb((PVOID)Va);
 }
 
-NTSTATUS MiMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect)
+NTSTATUS MmMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect)
 {
     NTSTATUS status = STATUS_SUCCESS;
     KIRQL oldIrql;
@@ -114,7 +114,7 @@ NTSTATUS MiMapPage(PVOID Va, PFN_NUMBER Pfn, ULONG Protect)
     return status;
 }
 
-PFN_NUMBER MiUnmapPage(PVOID Va)
+PFN_NUMBER MmUnmapPage(PVOID Va)
 {
     PFN_NUMBER pfn = 0;
     KIRQL oldIrql;
@@ -129,19 +129,32 @@ PFN_NUMBER MiUnmapPage(PVOID Va)
     return pfn;
 }
 
-NTSTATUS MiProtectPage(PVOID Va, ULONG Protect)
+NTSTATUS MiMapPageRun(PVOID Va, PFN_NUMBER FirstPfn, ULONG Count, ULONG Protect)
 {
-    NTSTATUS status = STATUS_NOT_FOUND;
-    KIRQL oldIrql;
-    KeAcquireSpinLock(&MiPageTableLock, &oldIrql);
-    PULONG64 pte = MiWalk((ULONG64)Va, 1, FALSE);
-    if (pte != NULL && (*pte & PTE_PRESENT) && !(*pte & PTE_LARGE)) {
-        *pte = (*pte & PTE_FRAME) | MiProtectionBits(Protect);
-        MiFlushTlbEntry((ULONG64)Va);
-        status = STATUS_SUCCESS;
+    for (ULONG i = 0; i < Count; i++) {
+        if (!NT_SUCCESS(MmMapPage((PUCHAR)Va + (ULONG64)i * PAGE_SIZE, FirstPfn + i, Protect))) {
+            MiUnmapPages(Va, i);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
     }
-    KeReleaseSpinLock(&MiPageTableLock, oldIrql);
-    return status;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS MiMapPageArray(PVOID Va, const PFN_NUMBER *Pfns, ULONG Count, ULONG Protect)
+{
+    for (ULONG i = 0; i < Count; i++) {
+        if (!NT_SUCCESS(MmMapPage((PUCHAR)Va + (ULONG64)i * PAGE_SIZE, Pfns[i], Protect))) {
+            MiUnmapPages(Va, i);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+    }
+    return STATUS_SUCCESS;
+}
+
+VOID MiUnmapPages(PVOID Va, ULONG Count)
+{
+    for (ULONG i = 0; i < Count; i++)
+        MmUnmapPage((PUCHAR)Va + (ULONG64)i * PAGE_SIZE);
 }
 
 /* Lock-free read of the leaf entry: used by the fault handler and by
@@ -164,6 +177,22 @@ PULONG64 MiGetPteAddress(PVOID Va)
 BOOLEAN MmIsAddressValid(PVOID VirtualAddress)
 {
     return (MiReadPte(VirtualAddress) & PTE_PRESENT) != 0;
+}
+
+BOOLEAN MmQueryProtection(PVOID VirtualAddress, PULONG Protect)
+{
+    ULONG64 entry = MiReadPte(VirtualAddress);
+    if (!(entry & PTE_PRESENT))
+        return FALSE;
+    *Protect = ((entry & PTE_WRITE) ? MM_WRITE : 0) | ((entry & PTE_NX) ? 0 : MM_EXECUTE) |
+               ((entry & PTE_PCD) ? MM_NOCACHE : 0);
+    return TRUE;
+}
+
+PVOID MmGetVirtualForPhysical(PHYSICAL_ADDRESS PhysicalAddress)
+{
+    PVOID va = (PVOID)(MM_DIRECT_MAP_BASE + (ULONG64)PhysicalAddress.QuadPart);
+    return PhysicalAddress.QuadPart >= 0 && MmIsAddressValid(va) ? va : NULL;
 }
 
 PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress)

@@ -11,7 +11,7 @@
  * The multiboot information needs no reservation: the kernel copied it
  * before this runs.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 
 extern UCHAR __kernel_phys_start[], __kernel_phys_end[];
@@ -180,12 +180,23 @@ VOID MiFreePhysicalPage(PFN_NUMBER Pfn)
     KeReleaseSpinLock(&MiPhysicalLock, oldIrql);
 }
 
-VOID MiQueryPhysicalMemory(MI_PHYSICAL_STATISTICS *Stats)
+VOID MiQueryPhysicalMemory(ULONG64 *TotalPages, ULONG64 *FreePages, ULONG64 *HighestPfn)
 {
     KIRQL oldIrql;
     KeAcquireSpinLock(&MiPhysicalLock, &oldIrql);
-    Stats->TotalPages = MiTotalPages;
-    Stats->FreePages = MiFreePages;
-    Stats->HighestPfn = MiHighestPfn;
+    *TotalPages = MiTotalPages;
+    *FreePages = MiFreePages;
+    *HighestPfn = MiHighestPfn;
     KeReleaseSpinLock(&MiPhysicalLock, oldIrql);
+}
+
+PVOID MmAllocateDirectMapPage(VOID)
+{
+    PFN_NUMBER pfn = MiAllocatePhysicalPage();
+    return pfn ? MiPfnToVirtual(pfn) : NULL;
+}
+
+VOID MmFreeDirectMapPage(PVOID Page)
+{
+    MiFreePhysicalPage(MiVirtualToPhysicalDirect(Page) >> PAGE_SHIFT);
 }

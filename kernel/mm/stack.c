@@ -8,7 +8,7 @@
  * UNEXPECTED_KERNEL_MODE_TRAP (0x7F) with parameter 8, exactly as Windows
  * does for a kernel stack overflow.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 
 #define MI_STACK_PAGES (KERNEL_STACK_SIZE / PAGE_SIZE)

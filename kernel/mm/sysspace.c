@@ -7,13 +7,13 @@
  * Because each user gets its own range, a stack's guard page can simply
  * be left unmapped below it.
  */
-#include "mm.h"
+#include "mi.h"
 #include "ke.h"
 
 static KSPIN_LOCK MiSystemSpaceLock;
 static ULONG MiSystemSpaceBits[MM_SYSTEM_SPACE_PAGES / 32]; /* MiSystemSpaceLock */
-static RTL_BITMAP MiSystemSpaceMap;                          /* MiSystemSpaceLock */
-static ULONG MiSystemSpaceHint;                              /* MiSystemSpaceLock */
+static RTL_BITMAP MiSystemSpaceMap;                         /* MiSystemSpaceLock */
+static ULONG MiSystemSpaceHint;                             /* MiSystemSpaceLock */
 
 VOID MiInitializeSystemSpace(VOID)
 {
@@ -58,7 +58,7 @@ NTSTATUS MiMapFreshPages(PVOID Base, ULONG Count, ULONG Protect)
 {
     for (ULONG i = 0; i < Count; i++) {
         PFN_NUMBER pfn = MiAllocatePhysicalPage();
-        NTSTATUS status = pfn ? MiMapPage((PUCHAR)Base + (ULONG64)i * PAGE_SIZE, pfn, Protect)
+        NTSTATUS status = pfn ? MmMapPage((PUCHAR)Base + (ULONG64)i * PAGE_SIZE, pfn, Protect)
                               : STATUS_INSUFFICIENT_RESOURCES;
         if (!NT_SUCCESS(status)) {
             if (pfn)
@@ -73,8 +73,24 @@ NTSTATUS MiMapFreshPages(PVOID Base, ULONG Count, ULONG Protect)
 VOID MiUnmapAndFreePages(PVOID Base, ULONG Count)
 {
     for (ULONG i = 0; i < Count; i++) {
-        PFN_NUMBER pfn = MiUnmapPage((PUCHAR)Base + (ULONG64)i * PAGE_SIZE);
+        PFN_NUMBER pfn = MmUnmapPage((PUCHAR)Base + (ULONG64)i * PAGE_SIZE);
         if (pfn)
             MiFreePhysicalPage(pfn);
     }
+}
+
+PVOID MmAllocateMappedPages(ULONG Count)
+{
+    PVOID base = MiReserveSystemPages(Count);
+    if (base != NULL && !NT_SUCCESS(MiMapFreshPages(base, Count, MM_WRITE))) {
+        MiReleaseSystemPages(base, Count);
+        return NULL;
+    }
+    return base;
+}
+
+VOID MmFreeMappedPages(PVOID Base, ULONG Count)
+{
+    MiUnmapAndFreePages(Base, Count);
+    MiReleaseSystemPages(Base, Count);
 }

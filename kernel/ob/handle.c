@@ -7,7 +7,7 @@
  * that is not open is INVALID_KERNEL_HANDLE (0x93): a kernel component
  * closing someone else's handle, or its own twice, is a bug worth a stop.
  */
-#include "ob.h"
+#include "obp.h"
 #include "ke.h"
 
 #define OBP_KERNEL_HANDLE_BIAS 0xFFFFFFFF80000000ull

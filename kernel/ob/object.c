@@ -7,7 +7,7 @@
  * of its own. The last drop runs the type's delete procedure and frees
  * the memory: nobody frees an object directly.
  */
-#include "ob.h"
+#include "obp.h"
 #include "ke.h"
 #include "kd.h"
 

@@ -16,7 +16,7 @@
 static VOID PspDeleteThread(PVOID Object)
 {
     PETHREAD thread = Object;
-    KiThreadListRemove(&thread->Tcb);
+    KeDeleteThread(&thread->Tcb);
     MmDeleteKernelStack(thread->Tcb.StackBase);
 }
 
@@ -25,20 +25,23 @@ static POBJECT_TYPE PspThreadTypePointer = &PspThreadType;
 POBJECT_TYPE *PsThreadType = &PspThreadTypePointer;
 static volatile LONG PspNextThreadId = 4;
 
-/* A thread object with a fresh stack; not yet runnable. */
+/* A thread object with a fresh stack; not yet runnable (the caller
+   initializes its KTHREAD next). The stack comes first: a thread object
+   never exists without one, so its delete procedure always has a stack
+   to free. */
 static NTSTATUS PspAllocateThread(PCSTR Name, PETHREAD *Thread, PVOID *StackTop)
 {
+    *StackTop = MmCreateKernelStack();
+    if (*StackTop == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
     PETHREAD thread;
     NTSTATUS status = ObCreateObject(&PspThreadType, sizeof(ETHREAD), Name, (PVOID *)&thread);
-    if (!NT_SUCCESS(status))
+    if (!NT_SUCCESS(status)) {
+        MmDeleteKernelStack(*StackTop);
         return status;
-    *StackTop = MmCreateKernelStack();
-    if (*StackTop == NULL) {
-        ObDereferenceObject(thread); /* the delete procedure must not free a stack it lacks */
-        return STATUS_INSUFFICIENT_RESOURCES;
     }
-    thread->Cid.UniqueThread = (HANDLE)(ULONG_PTR)__atomic_fetch_add(&PspNextThreadId, 4,
-                                                                    __ATOMIC_RELAXED);
+    thread->Cid.UniqueThread =
+        (HANDLE)(ULONG_PTR)__atomic_fetch_add(&PspNextThreadId, 4, __ATOMIC_RELAXED);
     *Thread = thread;
     return STATUS_SUCCESS;
 }
@@ -56,26 +59,24 @@ PAGEABLE_CODE NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredA
     NTSTATUS status = PspAllocateThread("system thread", &thread, &stack);
     if (!NT_SUCCESS(status))
         return status;
-    KiInitializeThread(&thread->Tcb, stack, StartRoutine, StartContext, "system thread");
-    status = ObInsertObject(thread, DesiredAccess ? DesiredAccess : THREAD_ALL_ACCESS,
-                            ThreadHandle);
+    KeInitializeThread(&thread->Tcb, stack, StartRoutine, StartContext, "system thread");
+    status =
+        ObInsertObject(thread, DesiredAccess ? DesiredAccess : THREAD_ALL_ACCESS, ThreadHandle);
     if (!NT_SUCCESS(status)) {
-        KiThreadListRemove(&thread->Tcb);
         ObDereferenceObject(thread);
         return status;
     }
     if (ClientId)
         *ClientId = thread->Cid;
-    KIRQL oldIrql = KiAcquireDispatcherLock();
-    KiReadyThread(&thread->Tcb);
-    KiReleaseDispatcherLock(oldIrql);
+    KeStartThread(&thread->Tcb);
+    KeReadyThread(&thread->Tcb);
     return STATUS_SUCCESS;
 }
 
 NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)
 {
     ((PETHREAD)KeGetCurrentThread())->ExitStatus = ExitStatus;
-    KiTerminateThread(ExitStatus);
+    KeTerminateThread(ExitStatus);
 }
 
 PETHREAD PsGetCurrentThread(VOID)
@@ -88,35 +89,19 @@ HANDLE PsGetCurrentThreadId(VOID)
     return PsGetCurrentThread()->Cid.UniqueThread;
 }
 
-static VOID PspIdleThreadStart(PVOID Context)
-{
-    UNREFERENCED_PARAMETER(Context);
-    KiIdleLoop();
-}
-
 /* Each processor's idle thread: priority 0, never in a ready queue, run
    when nothing else can be. Processor 0's gets a stack of its own; the
    others' adopt the context their start-up code is running in. */
 VOID PsCreateIdleThread(PKPRCB Prcb, BOOLEAN AdoptCurrentContext)
 {
     PETHREAD thread;
-    PVOID stack;
-    if (AdoptCurrentContext) {
-        if (!NT_SUCCESS(ObCreateObject(&PspThreadType, sizeof(ETHREAD), "idle",
-                                       (PVOID *)&thread)))
-            KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 8, Prcb->Number, 0, 0);
-        KiAdoptCurrentContext(&thread->Tcb, Prcb->InitialStack, "idle");
-    } else {
-        if (!NT_SUCCESS(PspAllocateThread("idle", &thread, &stack)))
-            KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 8, Prcb->Number, 0, 0);
-        KiInitializeThread(&thread->Tcb, stack, PspIdleThreadStart, NULL, "idle");
-    }
-    RtlStringCbPrintfA(thread->Tcb.Name, sizeof(thread->Tcb.Name), "idle%u", Prcb->Number);
-    thread->Tcb.IsIdle = TRUE;
-    thread->Tcb.Priority = thread->Tcb.BasePriority = LOW_PRIORITY;
-    thread->Tcb.Affinity = (KAFFINITY)1 << Prcb->Number;
-    thread->Tcb.NextProcessor = Prcb->Number;
-    Prcb->IdleThread = &thread->Tcb;
+    PVOID stack = NULL;
+    NTSTATUS status = AdoptCurrentContext ? ObCreateObject(&PspThreadType, sizeof(ETHREAD), "idle",
+                                                           (PVOID *)&thread)
+                                          : PspAllocateThread("idle", &thread, &stack);
+    if (!NT_SUCCESS(status))
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 8, Prcb->Number, 0, 0);
+    KeInitializeIdleThread(&thread->Tcb, Prcb, stack);
 }
 
 VOID PsInitSystem(VOID)
@@ -124,8 +109,8 @@ VOID PsInitSystem(VOID)
     PETHREAD thread;
     if (!NT_SUCCESS(ObCreateObject(&PspThreadType, sizeof(ETHREAD), "System", (PVOID *)&thread)))
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 8, 0, 0, 0);
-    thread->Cid.UniqueThread = (HANDLE)(ULONG_PTR)__atomic_fetch_add(&PspNextThreadId, 4,
-                                                                    __ATOMIC_RELAXED);
-    KiAdoptCurrentContext(&thread->Tcb, KeGetCurrentPrcb()->InitialStack, "System");
+    thread->Cid.UniqueThread =
+        (HANDLE)(ULONG_PTR)__atomic_fetch_add(&PspNextThreadId, 4, __ATOMIC_RELAXED);
+    KeAdoptCurrentContext(&thread->Tcb, KeGetCurrentPrcb()->InitialStack, "System");
     PsCreateIdleThread(KeGetCurrentPrcb(), FALSE);
 }

@@ -11,8 +11,8 @@
 VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber, PCHAR Message)
 {
     DbgPrint("\n*** Assertion failed: %s%s%s\n***   Source file: %s, line %u\n",
-             (PCSTR)FailedAssertion, Message ? " - " : "", Message ? Message : "",
-             (PCSTR)FileName, LineNumber);
+             (PCSTR)FailedAssertion, Message ? " - " : "", Message ? Message : "", (PCSTR)FileName,
+             LineNumber);
     KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_BREAKPOINT,
                  (ULONG_PTR)__builtin_return_address(0), 0, 0);
 }

@@ -137,10 +137,10 @@ KBENCH(event_throughput)
     static PAIR pairs[MAXIMUM_PROCESSORS];
     PKTHREAD threads[2 * MAXIMUM_PROCESSORS];
     ULONG n = KeNumberProcessors;
-    KLOCK_STATISTICS *lock = KiDispatcherLock.Statistics;
+    KLOCK_STATISTICS lockBefore, lockAfter;
     /* Above the pairs, or they (always one of them ready) would starve us. */
     KPRIORITY oldPriority = KeSetPriorityThread(KeGetCurrentThread(), 20);
-    ULONG64 acquisitions = lock->Acquisitions, contentions = lock->Contentions;
+    KeQueryDispatcherLockStatistics(&lockBefore);
     for (ULONG i = 0; i < n; i++) {
         RtlZeroMemory(&pairs[i], sizeof(pairs[i]));
         KeInitializeEvent(&pairs[i].Ping.Ping, SynchronizationEvent, FALSE);
@@ -154,8 +154,9 @@ KBENCH(event_throughput)
         events += pairs[i].Count;
         pairs[i].Stop = 1;
     }
-    ULONG64 acquired = lock->Acquisitions - acquisitions;
-    ULONG64 contended = lock->Contentions - contentions;
+    KeQueryDispatcherLockStatistics(&lockAfter);
+    ULONG64 acquired = lockAfter.Acquisitions - lockBefore.Acquisitions;
+    ULONG64 contended = lockAfter.Contentions - lockBefore.Contentions;
     for (ULONG i = 0; i < 2 * n; i++)
         KtJoinThread(threads[i], 60000);
     KeSetPriorityThread(KeGetCurrentThread(), oldPriority);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../host/acpi_image.h"
+#include "acpi_image.h"
 
 static void CheckString(const CHAR *s)
 {

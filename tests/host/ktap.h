@@ -19,7 +19,10 @@ typedef struct {
     void (*Function)(void);
 } KTAP_CASE;
 
-#define KTAP_CASE(fn) {#fn, fn}
+#define KTAP_CASE(fn)                                                                              \
+    {                                                                                              \
+#fn, fn                                                                                    \
+    }
 
 static int KtapFailures;
 
@@ -45,8 +48,8 @@ static int KtapFailures;
     do {                                                                                           \
         const char *a_ = (a), *b_ = (b);                                                           \
         if (strcmp(a_, b_) != 0) {                                                                 \
-            printf("    # EXPECTATION FAILED at %s:%d: %s is \"%s\", expected \"%s\"\n",           \
-                   __FILE__, __LINE__, #a, a_, b_);                                                \
+            printf("    # EXPECTATION FAILED at %s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, \
+                   __LINE__, #a, a_, b_);                                                          \
             KtapFailures++;                                                                        \
         }                                                                                          \
     } while (0)
@@ -54,7 +57,8 @@ static int KtapFailures;
 static int KtapMain(const char *Suite, const KTAP_CASE *Cases, int Count)
 {
     int failed = 0;
-    printf("KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: %s\n    1..%d\n", Suite, Count);
+    printf("KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: %s\n    1..%d\n", Suite,
+           Count);
     for (int i = 0; i < Count; i++) {
         KtapFailures = 0;
         Cases[i].Function();

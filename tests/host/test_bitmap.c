@@ -121,10 +121,8 @@ static void test_count_bits_in_a_word(void)
 }
 
 static const KTAP_CASE cases[] = {
-    KTAP_CASE(test_count_bits_in_a_word),
-    KTAP_CASE(test_set_clear_test),
-    KTAP_CASE(test_find_clear_bits),
-    KTAP_CASE(test_find_wraps_around),
+    KTAP_CASE(test_count_bits_in_a_word),     KTAP_CASE(test_set_clear_test),
+    KTAP_CASE(test_find_clear_bits),          KTAP_CASE(test_find_wraps_around),
     KTAP_CASE(test_random_against_reference),
 };
 

@@ -18,11 +18,12 @@
 
 static void test_integers(void)
 {
-    static const long long values[] = {0, 1, -1, 42, -42, 9, 10, 255, 65535, INT_MAX, INT_MIN,
-                                       LLONG_MAX, LLONG_MIN, 1000000007LL};
+    static const long long values[] = {
+        0, 1, -1, 42, -42, 9, 10, 255, 65535, INT_MAX, INT_MIN, LLONG_MAX, LLONG_MIN, 1000000007LL};
     for (unsigned i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
         long long v = values[i];
-        SAME("%d|%i|%u|%x|%X|%o", (int)v, (int)v, (unsigned)v, (unsigned)v, (unsigned)v, (unsigned)v);
+        SAME("%d|%i|%u|%x|%X|%o", (int)v, (int)v, (unsigned)v, (unsigned)v, (unsigned)v,
+             (unsigned)v);
         SAME("%lld|%llu|%llx|%llX|%llo", v, (unsigned long long)v, (unsigned long long)v,
              (unsigned long long)v, (unsigned long long)v);
         SAME("%ld|%lu|%zu|%zx", (long)v, (unsigned long)v, (size_t)v, (size_t)v);
@@ -118,10 +119,14 @@ static void test_unknown_conversion_is_shown(void)
 #pragma GCC diagnostic pop
 
 static const KTAP_CASE cases[] = {
-    KTAP_CASE(test_integers),          KTAP_CASE(test_flags_width_precision),
-    KTAP_CASE(test_strings_and_chars), KTAP_CASE(test_pointer_is_full_width),
-    KTAP_CASE(test_truncation),        KTAP_CASE(test_sink_sees_every_character),
-    KTAP_CASE(test_rules_printf_leaves_open),  KTAP_CASE(test_unknown_conversion_is_shown),
+    KTAP_CASE(test_integers),
+    KTAP_CASE(test_flags_width_precision),
+    KTAP_CASE(test_strings_and_chars),
+    KTAP_CASE(test_pointer_is_full_width),
+    KTAP_CASE(test_truncation),
+    KTAP_CASE(test_sink_sees_every_character),
+    KTAP_CASE(test_rules_printf_leaves_open),
+    KTAP_CASE(test_unknown_conversion_is_shown),
 };
 
 int main(void)

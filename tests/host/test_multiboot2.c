@@ -79,8 +79,8 @@ static MBI m;
 static MB2_INFO info;
 
 static const RAW QemuMap[] = {
-    {0, 0x9fc00, 1}, {0x9fc00, 0x400, 2}, {0xf0000, 0x10000, 2}, {0x100000, 0x1fee0000, 1},
-    {0xfffc0000, 0x40000, 2},
+    {0, 0x9fc00, 1},           {0x9fc00, 0x400, 2},      {0xf0000, 0x10000, 2},
+    {0x100000, 0x1fee0000, 1}, {0xfffc0000, 0x40000, 2},
 };
 
 static void test_typical_map(void)
@@ -171,8 +171,7 @@ static void test_errors(void)
     CHECK_EQ(Mb2ParseBootInformation(m.Words, sizeof(m.Words), &info), STATUS_INVALID_PARAMETER);
 
     /* Misaligned pointer. */
-    CHECK_EQ(Mb2ParseBootInformation((uint8_t *)m.Words + 4, 100, &info),
-             STATUS_INVALID_PARAMETER);
+    CHECK_EQ(Mb2ParseBootInformation((uint8_t *)m.Words + 4, 100, &info), STATUS_INVALID_PARAMETER);
 
     /* Only reserved memory. */
     static const RAW reserved[] = {{0, 0x100000, 2}};
@@ -202,9 +201,12 @@ static void test_bad_entry_size_ignores_map(void)
 }
 
 static const KTAP_CASE cases[] = {
-    KTAP_CASE(test_typical_map),          KTAP_CASE(test_unsorted_overlapping_map_is_normalized),
-    KTAP_CASE(test_wrapping_region_is_clipped), KTAP_CASE(test_rsdp_prefers_acpi2),
-    KTAP_CASE(test_errors),               KTAP_CASE(test_unterminated_command_line),
+    KTAP_CASE(test_typical_map),
+    KTAP_CASE(test_unsorted_overlapping_map_is_normalized),
+    KTAP_CASE(test_wrapping_region_is_clipped),
+    KTAP_CASE(test_rsdp_prefers_acpi2),
+    KTAP_CASE(test_errors),
+    KTAP_CASE(test_unterminated_command_line),
     KTAP_CASE(test_bad_entry_size_ignores_map),
 };
 

@@ -77,8 +77,8 @@ static void test_string_to_number(void)
 }
 
 static const KTAP_CASE cases[] = {
-    KTAP_CASE(test_memory_routines), KTAP_CASE(test_memmove_overlaps),
-    KTAP_CASE(test_string_routines), KTAP_CASE(test_string_copy),
+    KTAP_CASE(test_memory_routines),  KTAP_CASE(test_memmove_overlaps),
+    KTAP_CASE(test_string_routines),  KTAP_CASE(test_string_copy),
     KTAP_CASE(test_string_to_number),
 };
 

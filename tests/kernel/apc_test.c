@@ -77,10 +77,10 @@ KTEST(apc, critical_region_holds_normal_apcs_not_special_ones)
     KeEnterCriticalRegion();
     KeInsertQueueApc(&normal.Apc, (PVOID)0xA1, NULL, IO_NO_INCREMENT);
     KeInsertQueueApc(&special.Apc, (PVOID)0xA1, NULL, IO_NO_INCREMENT);
-    KT_EXPECT_NULL(normal.KernelRanIn);       /* held back */
-    KT_EXPECT_NOT_NULL(special.KernelRanIn);  /* special: runs anyway */
+    KT_EXPECT_NULL(normal.KernelRanIn);      /* held back */
+    KT_EXPECT_NOT_NULL(special.KernelRanIn); /* special: runs anyway */
     KeLeaveCriticalRegion();
-    KT_EXPECT_NOT_NULL(normal.NormalRanIn);   /* delivered on leaving */
+    KT_EXPECT_NOT_NULL(normal.NormalRanIn); /* delivered on leaving */
 }
 
 typedef struct _WAITING_TARGET {

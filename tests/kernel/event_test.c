@@ -16,7 +16,7 @@ KTEST(event, set_reset_clear_read_return_values)
     KT_EXPECT_EQ(KeSetEvent(&e, IO_NO_INCREMENT, FALSE), 0); /* was not signaled */
     KT_EXPECT_EQ(KeReadStateEvent(&e), 1);
     KT_EXPECT_NE(KeSetEvent(&e, IO_NO_INCREMENT, FALSE), 0); /* was signaled */
-    KT_EXPECT_NE(KeResetEvent(&e), 0);                        /* returns the old state */
+    KT_EXPECT_NE(KeResetEvent(&e), 0);                       /* returns the old state */
     KT_EXPECT_EQ(KeReadStateEvent(&e), 0);
     KT_EXPECT_EQ(KeResetEvent(&e), 0);
     KeSetEvent(&e, IO_NO_INCREMENT, FALSE);
@@ -144,17 +144,17 @@ KTEST(event, set_with_wait_true_keeps_the_lock_until_the_wait)
     KIRQL irqlBetween = KeGetCurrentIrql();
     BOOLEAN waitNext = self->WaitNext;
     KIRQL waitIrql = self->WaitIrql;
-    PVOID owner = KiDispatcherLock.Owner;
+    BOOLEAN lockHeld = KeIsDispatcherLockHeld();
     NTSTATUS status = KeWaitForSingleObject(&b, Executive, KernelMode, FALSE, NULL);
     /* Checked after the wait: nothing may run at SYNCH_LEVEL in between. */
     KT_EXPECT_EQ(irqlBetween, SYNCH_LEVEL);
     KT_EXPECT_TRUE(waitNext);
     KT_EXPECT_EQ(waitIrql, PASSIVE_LEVEL);
-    KT_EXPECT_EQ(owner, (PVOID)KeGetCurrentPrcb()); /* the dispatcher lock, held */
+    KT_EXPECT_TRUE(lockHeld); /* the dispatcher lock, by this processor */
     KT_EXPECT_EQ(status, STATUS_SUCCESS);
     KT_EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL); /* back at the caller's IRQL */
     KT_EXPECT_FALSE(self->WaitNext);
-    KT_EXPECT_NE(KiDispatcherLock.Owner, (PVOID)KeGetCurrentPrcb());
+    KT_EXPECT_FALSE(KeIsDispatcherLockHeld());
     KT_EXPECT_EQ(KeReadStateEvent(&a), 1);
 }
 
@@ -190,12 +190,12 @@ static VOID BoostWaiter(PVOID Context)
     if (c->Base >= LOW_REALTIME_PRIORITY) /* real time: a priority, not a base increment */
         KeSetPriorityThread(KeGetCurrentThread(), c->Base);
     else if (c->Base != 0)
-        KeSetBasePriorityThread(KeGetCurrentThread(), c->Base - KI_SYSTEM_BASE_PRIORITY);
+        KeSetBasePriorityThread(KeGetCurrentThread(), c->Base - KE_SYSTEM_BASE_PRIORITY);
     c->Waiting = 1;
     KeWaitForSingleObject(&c->Event, Executive, KernelMode, FALSE, NULL);
     c->PriorityOnWake = KeQueryPriorityThread(KeGetCurrentThread());
     /* Run for several quanta: the boost decays one level at each end. */
-    ULONG64 until = KeQueryInterruptTime() + 20 * KeQueryTimeIncrement() * KI_QUANTUM_TICKS;
+    ULONG64 until = KeQueryInterruptTime() + 20 * KeQueryTimeIncrement() * KE_QUANTUM_TICKS;
     while (KeQueryInterruptTime() < until)
         YieldProcessor();
     c->PriorityLater = KeQueryPriorityThread(KeGetCurrentThread());

@@ -27,6 +27,12 @@ static BOOLEAN TestIsr(PKINTERRUPT Interrupt, PVOID Context)
     return TRUE;
 }
 
+/* The vector the HAL gives ISA IRQ 7 (no device uses it under QEMU). */
+static ULONG TestVector(PKIRQL Irql, PKAFFINITY Affinity)
+{
+    return HalGetInterruptVector(Isa, 0, 7, 7, Irql, Affinity);
+}
+
 static BOOLEAN SynchronizedRoutine(PVOID Context)
 {
     TEST_DEVICE *device = Context;
@@ -39,7 +45,7 @@ KTEST(interrupt, isr_runs_at_device_irql_and_is_masked_below_it)
     TEST_DEVICE device = {0};
     KIRQL irql;
     KAFFINITY affinity;
-    ULONG vector = HalGetInterruptVector(Isa, 0, 7, 7, &irql, &affinity);
+    ULONG vector = TestVector(&irql, &affinity);
     KT_ASSERT_NE(vector, 0);
     KT_EXPECT_EQ(irql, vector >> 4);
     KT_ASSERT_EQ(IoConnectInterrupt(&device.Interrupt, TestIsr, &device, NULL, vector, irql, irql,
@@ -49,7 +55,7 @@ KTEST(interrupt, isr_runs_at_device_irql_and_is_masked_below_it)
     /* Held back while IRQL is at the device's level... */
     KIRQL old;
     KeRaiseIrql(irql, &old);
-    HalpSendIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
+    HalRequestIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
     KeStallExecutionProcessor(10000);
     KT_EXPECT_EQ(device.Interrupts, 0);
     /* ...and taken the moment it drops. */
@@ -67,15 +73,56 @@ KTEST(interrupt, connect_rejects_bad_parameters)
 {
     PKINTERRUPT interrupt;
     /* IRQL must match the vector, the synchronize IRQL must be at least it. */
-    KT_EXPECT_EQ(IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0x50, 4, 5, Latched, FALSE,
-                                    1, FALSE),
+    KT_EXPECT_EQ(
+        IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0x50, 4, 5, Latched, FALSE, 1, FALSE),
+        STATUS_INVALID_PARAMETER);
+    KT_EXPECT_EQ(
+        IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0x50, 5, 4, Latched, FALSE, 1, FALSE),
+        STATUS_INVALID_PARAMETER);
+    KT_EXPECT_EQ(
+        IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0xD1, 13, 13, Latched, FALSE, 1, FALSE),
+        STATUS_INVALID_PARAMETER); /* the clock's vector is not a device's */
+}
+
+KTEST(interrupt, connect_fills_the_object_and_a_taken_vector_is_refused)
+{
+    TEST_DEVICE device = {0};
+    KIRQL irql;
+    KAFFINITY affinity;
+    ULONG vector = TestVector(&irql, &affinity);
+    KT_ASSERT_NE(vector, 0);
+    KT_ASSERT_EQ(IoConnectInterrupt(&device.Interrupt, TestIsr, &device, NULL, vector, irql,
+                                    irql + 1, Latched, FALSE, affinity, FALSE),
+                 STATUS_SUCCESS);
+    PKINTERRUPT interrupt = device.Interrupt;
+    KT_EXPECT_EQ(interrupt->ServiceRoutine, TestIsr);
+    KT_EXPECT_EQ(interrupt->ServiceContext, &device);
+    KT_EXPECT_EQ(interrupt->Vector, vector);
+    KT_EXPECT_EQ(interrupt->Irql, irql);
+    KT_EXPECT_EQ(interrupt->SynchronizeIrql, irql + 1);
+    KT_EXPECT_EQ(interrupt->Mode, Latched);
+    KT_EXPECT_FALSE(interrupt->ShareVector);
+    KT_EXPECT_EQ(interrupt->ActualLock, &interrupt->SpinLock); /* no lock given: its own */
+    KT_EXPECT_TRUE(interrupt->Connected);
+    KT_EXPECT_EQ(interrupt->ServiceCount, 0);
+
+    /* The vector is taken, and its owner does not share it. */
+    PKINTERRUPT second = NULL;
+    KT_EXPECT_EQ(IoConnectInterrupt(&second, TestIsr, NULL, NULL, vector, irql, irql, Latched, TRUE,
+                                    affinity, FALSE),
                  STATUS_INVALID_PARAMETER);
-    KT_EXPECT_EQ(IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0x50, 5, 4, Latched, FALSE,
-                                    1, FALSE),
-                 STATUS_INVALID_PARAMETER);
-    KT_EXPECT_EQ(IoConnectInterrupt(&interrupt, TestIsr, NULL, NULL, 0xD1, 13, 13, Latched, FALSE,
-                                    1, FALSE),
-                 STATUS_INVALID_PARAMETER); /* the clock's vector is not a device's */
+    KT_EXPECT_NULL(second);
+    IoDisconnectInterrupt(interrupt);
+
+    /* Underneath, the kernel's interrupt object routines: connected once,
+       disconnected once. */
+    KINTERRUPT object;
+    KeInitializeInterrupt(&object, TestIsr, &device, NULL, vector, irql, irql, Latched, FALSE);
+    KT_EXPECT_FALSE(object.Connected);
+    KT_EXPECT_TRUE(KeConnectInterrupt(&object));
+    KT_EXPECT_FALSE(KeConnectInterrupt(&object));
+    KT_EXPECT_TRUE(KeDisconnectInterrupt(&object));
+    KT_EXPECT_FALSE(KeDisconnectInterrupt(&object));
 }
 
 static BOOLEAN IsrThatLowers(PKINTERRUPT Interrupt, PVOID Context)
@@ -93,9 +140,9 @@ KTEST_DEATH(interrupt, isr_returns_at_another_irql, IRQL_UNEXPECTED_VALUE, KT_AN
 {
     KIRQL irql;
     KAFFINITY affinity;
-    ULONG vector = HalGetInterruptVector(Isa, 0, 7, 7, &irql, &affinity);
+    ULONG vector = TestVector(&irql, &affinity);
     IoConnectInterrupt(&DeathInterrupt, IsrThatLowers, NULL, NULL, vector, irql, irql, Latched,
                        FALSE, affinity, FALSE);
-    HalpSendIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
+    HalRequestIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
     KeStallExecutionProcessor(100000);
 }

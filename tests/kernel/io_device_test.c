@@ -8,7 +8,7 @@
  * IoGetAttachedDeviceReference, IoDetachDevice); a device deleted while
  * it is still open or attached, which lives on until the last reference
  * goes; and the refusal to unload a driver whose devices are in use
- * (IopUnloadDriver in io.h).
+ * (IoDeleteDriver).
  *
  * Each test loads drivers of its own (io_testlib) and unloads them at the
  * end, which deletes their devices: the pool check after every test then
@@ -35,10 +35,18 @@ static LONG LiveDevices(PDEVICE_OBJECT AnyDevice)
     return ObGetObjectType(AnyDevice)->ObjectCount;
 }
 
-static BOOLEAN IsDeletePending(PDEVICE_OBJECT Device)
+/* The device below Device in its stack (IoGetLowerDeviceObject without
+   the reference it adds: only compared). */
+static PDEVICE_OBJECT LowerDevice(PDEVICE_OBJECT Device)
 {
-    return IopDeviceExtension(Device)->DeletePending;
+    PDEVICE_OBJECT lower = IoGetLowerDeviceObject(Device);
+    if (lower != NULL)
+        ObDereferenceObject(lower);
+    return lower;
 }
+
+/* The longest device name the I/O manager keeps (IoCreateDevice, wdm.h). */
+#define MAX_NAME 64
 
 /* IoCreateDevice with only a name (NULL: unnamed) and the flag Exclusive. */
 static NTSTATUS Create(PDRIVER_OBJECT Driver, PCWSTR Name, BOOLEAN Exclusive,
@@ -110,7 +118,7 @@ KTEST(io_device, create_fills_in_the_device_object)
     KT_ASSERT_NOT_NULL(extension);
     KT_EXPECT_EQ(extension->Type, IO_TYPE_DEVICE_OBJECT_EXTENSION);
     KT_EXPECT_EQ(extension->DeviceObject, device);
-    KT_EXPECT_NULL(IopLowerDevice(device));
+    KT_EXPECT_NULL(LowerDevice(device));
     KT_EXPECT_EQ(driver->DeviceObject, device);
     KT_EXPECT_NULL(device->NextDevice);
 
@@ -154,8 +162,7 @@ KTEST(io_device, extension_is_zeroed_aligned_and_the_drivers_alone)
     KT_EXPECT_EQ(device->StackSize, 1);
     KT_EXPECT_EQ(device->DeviceObjectExtension->Type, IO_TYPE_DEVICE_OBJECT_EXTENSION);
     KT_EXPECT_EQ(device->DeviceObjectExtension->DeviceObject, device);
-    KT_EXPECT_NULL(IopLowerDevice(device));
-    KT_EXPECT_FALSE(IsDeletePending(device));
+    KT_EXPECT_NULL(LowerDevice(device));
     IoTestUnloadDriver(driver);
 }
 
@@ -251,9 +258,9 @@ KTEST(io_device, names_it_cannot_hold_are_refused_cleanly)
     }
 
     /* A name one character longer than the I/O manager keeps. */
-    WCHAR buffer[IOP_MAX_NAME + 1];
+    WCHAR buffer[MAX_NAME + 1];
     UNICODE_STRING name;
-    LongName(&name, buffer, IOP_MAX_NAME + 1);
+    LongName(&name, buffer, MAX_NAME + 1);
     PDEVICE_OBJECT device = NULL;
     KT_EXPECT_EQ(IoCreateDevice(driver, 16, &name, FILE_DEVICE_UNKNOWN, 0, FALSE, &device),
                  STATUS_OBJECT_NAME_INVALID);
@@ -263,7 +270,7 @@ KTEST(io_device, names_it_cannot_hold_are_refused_cleanly)
     KT_EXPECT_EQ(LiveDevices(keeper), live);
 
     /* The longest it keeps works, and is found again by that name. */
-    LongName(&name, buffer, IOP_MAX_NAME);
+    LongName(&name, buffer, MAX_NAME);
     KT_ASSERT_EQ(IoCreateDevice(driver, 0, &name, FILE_DEVICE_UNKNOWN, 0, FALSE, &device),
                  STATUS_SUCCESS);
     device->Flags &= ~DO_DEVICE_INITIALIZING;
@@ -395,7 +402,7 @@ KTEST(io_device, attach_puts_the_device_on_top_of_the_stack)
 
     KT_EXPECT_EQ(IoAttachDeviceToDeviceStack(middle, bottom), bottom);
     KT_EXPECT_EQ(bottom->AttachedDevice, middle);
-    KT_EXPECT_EQ(IopLowerDevice(middle), bottom);
+    KT_EXPECT_EQ(LowerDevice(middle), bottom);
     KT_EXPECT_EQ(middle->StackSize, 2);
     /* Aimed at the bottom, it lands on the top of the stack, which it
        returns: the device to pass requests to. */
@@ -403,8 +410,8 @@ KTEST(io_device, attach_puts_the_device_on_top_of_the_stack)
     KT_EXPECT_EQ(bottom->AttachedDevice, middle);
     KT_EXPECT_EQ(middle->AttachedDevice, top);
     KT_EXPECT_NULL(top->AttachedDevice);
-    KT_EXPECT_EQ(IopLowerDevice(top), middle);
-    KT_EXPECT_NULL(IopLowerDevice(bottom));
+    KT_EXPECT_EQ(LowerDevice(top), middle);
+    KT_EXPECT_NULL(LowerDevice(bottom));
     KT_EXPECT_EQ(top->StackSize, 3);
     KT_EXPECT_EQ(bottom->StackSize, 1);
     /* Each link holds a reference both ways, so that neither device is
@@ -412,6 +419,12 @@ KTEST(io_device, attach_puts_the_device_on_top_of_the_stack)
     KT_EXPECT_EQ(References(bottom), bottomReferences + 1);
     KT_EXPECT_EQ(References(middle), middleReferences + 2);
     KT_EXPECT_EQ(References(top), topReferences + 1);
+    /* IoGetLowerDeviceObject's answer comes with a reference of its own. */
+    PDEVICE_OBJECT lower = IoGetLowerDeviceObject(top);
+    KT_EXPECT_EQ(lower, middle);
+    KT_EXPECT_EQ(References(middle), middleReferences + 3);
+    ObDereferenceObject(lower);
+    KT_EXPECT_EQ(References(middle), middleReferences + 2);
     IoTestUnloadDriver(driver);
 }
 
@@ -481,7 +494,7 @@ KTEST(io_device, detach_unlinks_and_drops_the_references)
     KT_ASSERT_EQ(IoAttachDeviceToDeviceStack(filter, bottom), bottom);
     IoDetachDevice(bottom); /* called with the device below, as NT's */
     KT_EXPECT_NULL(bottom->AttachedDevice);
-    KT_EXPECT_NULL(IopLowerDevice(filter));
+    KT_EXPECT_NULL(LowerDevice(filter));
     KT_EXPECT_EQ(References(bottom), bottomReferences);
     KT_EXPECT_EQ(References(filter), filterReferences);
     KT_EXPECT_EQ(IoGetAttachedDeviceReference(bottom), bottom);
@@ -507,7 +520,6 @@ KTEST(io_device, a_device_deleted_while_open_lives_until_closed)
     IoDeleteDevice(device);
     /* The name goes at once: nobody opens it again, and another device
        may take it. The object stays, for the file object that has it. */
-    KT_EXPECT_TRUE(IsDeletePending(device));
     KT_EXPECT_EQ(LiveDevices(device), live);
     KT_EXPECT_EQ(device->ReferenceCount, 1);
     KT_EXPECT_EQ(file->DeviceObject, device);
@@ -549,7 +561,7 @@ KTEST(io_device, a_device_deleted_while_attached_lives_until_detached)
     KT_EXPECT_NULL(IoAttachDeviceToDeviceStack(late, bottom));
     KT_EXPECT_EQ(References(late), lateReferences);
     KT_EXPECT_EQ(late->StackSize, 1);
-    KT_EXPECT_NULL(IopLowerDevice(late));
+    KT_EXPECT_NULL(LowerDevice(late));
 
     IoDetachDevice(bottom);                  /* drops the last reference to the filter */
     KT_EXPECT_EQ(LiveDevices(bottom), live); /* the late one in, the filter out */
@@ -568,7 +580,7 @@ KTEST(io_device, unload_is_refused_while_a_device_is_open)
     KT_ASSERT_TRUE(AddFilteredDevice(driver, L"\\Device\\IoTestBusy", driver, &device, &filter));
     PFILE_OBJECT file = IoTestOpen(L"\\Device\\IoTestBusy", &top);
     KT_ASSERT_NOT_NULL(file);
-    KT_EXPECT_EQ(IopUnloadDriver(driver), STATUS_INVALID_DEVICE_STATE);
+    KT_EXPECT_EQ(IoDeleteDriver(driver), STATUS_INVALID_DEVICE_STATE);
     /* DriverUnload did not run: its devices are all there. */
     KT_EXPECT_EQ(driver->DeviceObject, filter);
     KT_EXPECT_EQ(filter->NextDevice, device);
@@ -585,7 +597,7 @@ KTEST(io_device, unload_is_refused_while_another_drivers_device_is_attached)
     KT_ASSERT_NOT_NULL(upper);
     PDEVICE_OBJECT device, filter;
     KT_ASSERT_TRUE(AddFilteredDevice(lower, NULL, upper, &device, &filter));
-    KT_EXPECT_EQ(IopUnloadDriver(lower), STATUS_INVALID_DEVICE_STATE); /* filters first */
+    KT_EXPECT_EQ(IoDeleteDriver(lower), STATUS_INVALID_DEVICE_STATE); /* filters first */
     KT_EXPECT_EQ(lower->DeviceObject, device);
     KT_EXPECT_EQ(device->AttachedDevice, filter);
     IoTestUnloadDriver(upper); /* detaches its device */
@@ -604,7 +616,7 @@ KTEST(io_device, a_filter_is_not_unloaded_while_the_stack_below_is_open)
     PFILE_OBJECT file = IoTestOpen(L"\\Device\\IoTestOpenBelow", &top);
     KT_ASSERT_NOT_NULL(file);
     KT_EXPECT_EQ(top, filter); /* requests through the open go through the filter */
-    KT_EXPECT_EQ(IopUnloadDriver(upper), STATUS_INVALID_DEVICE_STATE);
+    KT_EXPECT_EQ(IoDeleteDriver(upper), STATUS_INVALID_DEVICE_STATE);
     KT_EXPECT_EQ(upper->DeviceObject, filter);
     ObDereferenceObject(file);
     IoTestUnloadDriver(upper);
@@ -624,7 +636,7 @@ KTEST(io_device, unload_is_refused_while_a_deleted_device_is_still_open)
     PFILE_OBJECT file = IoTestOpen(L"\\Device\\IoTestGone", &top);
     KT_ASSERT_NOT_NULL(file);
     IoDeleteDevice(device);
-    KT_EXPECT_EQ(IopUnloadDriver(driver), STATUS_INVALID_DEVICE_STATE);
+    KT_EXPECT_EQ(IoDeleteDriver(driver), STATUS_INVALID_DEVICE_STATE);
     ObDereferenceObject(file);
     KT_EXPECT_NULL(driver->DeviceObject);
     IoTestUnloadDriver(driver);
@@ -637,7 +649,7 @@ KTEST(io_device, unload_without_an_unload_routine_is_refused)
     KT_ASSERT_NOT_NULL(driver);
     PDRIVER_UNLOAD unload = driver->DriverUnload;
     driver->DriverUnload = NULL; /* a driver that cannot be unloaded */
-    KT_EXPECT_EQ(IopUnloadDriver(driver), STATUS_INVALID_DEVICE_REQUEST);
+    KT_EXPECT_EQ(IoDeleteDriver(driver), STATUS_INVALID_DEVICE_REQUEST);
     KT_EXPECT_EQ(driver->DeviceObject, device);
     driver->DriverUnload = unload;
     IoTestUnloadDriver(driver);

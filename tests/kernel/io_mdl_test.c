@@ -15,12 +15,8 @@
  */
 #include "ktest.h"
 #include "mm.h"
-#include "ke.h"
 
 #define TAG 'lMoI'
-
-#define PTE_PWT 0x008ull
-#define PTE_PCD 0x010ull
 
 static const PHYSICAL_ADDRESS NoAddress = {.QuadPart = 0};
 static const PHYSICAL_ADDRESS Below4GiB = {.QuadPart = 0xFFFFFFFFll};
@@ -30,6 +26,20 @@ static PFN_NUMBER PfnOf(PVOID Va)
     return (PFN_NUMBER)(MmGetPhysicalAddress(Va).QuadPart >> PAGE_SHIFT);
 }
 
+static ULONG FreeSystemPages(VOID)
+{
+    MM_MEMORY_STATISTICS statistics;
+    MmQueryMemoryStatistics(&statistics);
+    return statistics.FreeSystemPages;
+}
+
+/* Is the page at Va mapped uncached? */
+static BOOLEAN IsUncached(PVOID Va)
+{
+    ULONG protect = 0;
+    return MmQueryProtection(Va, &protect) && (protect & MM_NOCACHE);
+}
+
 /* Is Va's byte the one at Va's physical address? Written through one
    address and read back through the other (the direct map's alias). */
 static BOOLEAN IsSameMemory(volatile UCHAR *Va)
@@ -37,8 +47,7 @@ static BOOLEAN IsSameMemory(volatile UCHAR *Va)
     PHYSICAL_ADDRESS pa = MmGetPhysicalAddress((PVOID)Va);
     if (pa.QuadPart == 0)
         return FALSE;
-    volatile UCHAR *alias =
-        (PUCHAR)MiPfnToVirtual(pa.QuadPart >> PAGE_SHIFT) + BYTE_OFFSET(pa.QuadPart);
+    volatile UCHAR *alias = MmGetVirtualForPhysical(pa);
     UCHAR saved = *Va;
     *Va = 0x5A;
     BOOLEAN same = *alias == 0x5A;
@@ -54,31 +63,52 @@ static BOOLEAN IsSameMemory(volatile UCHAR *Va)
 
 /* Consecutive pages of system space mapped to frames in descending
    order: an MDL that assumes the frames follow each other is wrong here,
-   as it would be for most buffers of a running system. */
+   as it would be for most buffers of a running system. The test builds it
+   as a driver would: an MDL of pages it owns, frames listed in the order
+   it wants, mapped with MmMapLockedPagesSpecifyCache. */
 typedef struct _SCATTERED {
     PUCHAR Va;
     PFN_NUMBER Pfn[SCATTERED_PAGES]; /* page i's frame */
+    PVOID Page[SCATTERED_PAGES];     /* the pages, in the direct map */
+    union {
+        MDL Mdl;
+        UCHAR Space[sizeof(MDL) + SCATTERED_PAGES * sizeof(PFN_NUMBER)];
+    };
 } SCATTERED;
-
-static BOOLEAN MapScattered(SCATTERED *Buffer)
-{
-    Buffer->Va = MiReserveSystemPages(SCATTERED_PAGES);
-    if (Buffer->Va == NULL)
-        return FALSE;
-    for (ULONG i = 0; i < SCATTERED_PAGES; i++)
-        Buffer->Pfn[SCATTERED_PAGES - 1 - i] = MiAllocatePhysicalPage();
-    for (ULONG i = 0; i < SCATTERED_PAGES; i++) {
-        if (Buffer->Pfn[i] == 0 ||
-            !NT_SUCCESS(MiMapPage(Buffer->Va + i * PAGE_SIZE, Buffer->Pfn[i], MM_WRITE)))
-            return FALSE;
-    }
-    return TRUE;
-}
 
 static VOID UnmapScattered(SCATTERED *Buffer)
 {
-    MiUnmapAndFreePages(Buffer->Va, SCATTERED_PAGES);
-    MiReleaseSystemPages(Buffer->Va, SCATTERED_PAGES);
+    if (Buffer->Va != NULL)
+        MmUnmapLockedPages(Buffer->Va, &Buffer->Mdl);
+    for (ULONG i = 0; i < SCATTERED_PAGES; i++) {
+        if (Buffer->Page[i] != NULL)
+            MmFreeDirectMapPage(Buffer->Page[i]);
+    }
+}
+
+static BOOLEAN MapScattered(SCATTERED *Buffer)
+{
+    RtlZeroMemory(Buffer, sizeof(*Buffer));
+    for (ULONG i = 0; i < SCATTERED_PAGES; i++) {
+        /* The allocator hands out ascending frames: page 0 gets the last. */
+        Buffer->Page[SCATTERED_PAGES - 1 - i] = MmAllocateDirectMapPage();
+        if (Buffer->Page[SCATTERED_PAGES - 1 - i] == NULL) {
+            UnmapScattered(Buffer);
+            return FALSE;
+        }
+    }
+    MmInitializeMdl(&Buffer->Mdl, NULL, SCATTERED_PAGES * PAGE_SIZE);
+    for (ULONG i = 0; i < SCATTERED_PAGES; i++) {
+        Buffer->Pfn[i] = PfnOf(Buffer->Page[i]);
+        MmGetMdlPfnArray(&Buffer->Mdl)[i] = Buffer->Pfn[i];
+    }
+    Buffer->Va = MmMapLockedPagesSpecifyCache(&Buffer->Mdl, KernelMode, MmCached, NULL, FALSE,
+                                              NormalPagePriority);
+    if (Buffer->Va == NULL) {
+        UnmapScattered(Buffer);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* An MDL of the buffer's frames with no system address, as
@@ -203,7 +233,7 @@ KTEST(io_mdl, build_for_nonpaged_pool_finds_each_pages_frame)
     mdl = IoAllocateMdl(small, 48, FALSE, FALSE, NULL);
     KT_ASSERT_NOT_NULL(mdl);
     MmBuildMdlForNonPagedPool(mdl);
-    KT_EXPECT_EQ(MmGetMdlPfnArray(mdl)[0], MiVirtualToPhysicalDirect(small) >> PAGE_SHIFT);
+    KT_EXPECT_EQ(MmGetMdlPfnArray(mdl)[0], PfnOf(small));
     KT_EXPECT_EQ(MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority), small);
     IoFreeMdl(mdl);
     ExFreePoolWithTag(small, TAG);
@@ -218,7 +248,7 @@ KTEST(io_mdl, system_address_of_an_unmapped_mdl_maps_its_frames)
     const ULONG length = SCATTERED_PAGES * PAGE_SIZE - 0x80;
     PMDL mdl = LockedOnlyMdl(va, length);
     KT_ASSERT_NOT_NULL(mdl);
-    ULONG freeSystemPages = MiQueryFreeSystemPages();
+    ULONG freeSystemPages = FreeSystemPages();
 
     PUCHAR mapped = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority);
     KT_ASSERT_NOT_NULL(mapped);
@@ -226,7 +256,7 @@ KTEST(io_mdl, system_address_of_an_unmapped_mdl_maps_its_frames)
     KT_EXPECT_EQ(BYTE_OFFSET(mapped), BYTE_OFFSET(va));
     KT_EXPECT_TRUE(mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA);
     KT_EXPECT_EQ(mdl->MappedSystemVa, mapped);
-    KT_EXPECT_EQ(MiQueryFreeSystemPages(), freeSystemPages - SCATTERED_PAGES);
+    KT_EXPECT_EQ(FreeSystemPages(), freeSystemPages - SCATTERED_PAGES);
     for (ULONG i = 0; i < SCATTERED_PAGES; i++)
         KT_EXPECT_EQ(PfnOf((PUCHAR)PAGE_ALIGN(mapped) + i * PAGE_SIZE), buffer.Pfn[i]);
     /* Once mapped, the same address again. */
@@ -243,7 +273,7 @@ KTEST(io_mdl, system_address_of_an_unmapped_mdl_maps_its_frames)
     KT_EXPECT_EQ(mapped[length - 1], 0xEE);
 
     IoFreeMdl(mdl); /* and the mapping with it */
-    KT_EXPECT_EQ(MiQueryFreeSystemPages(), freeSystemPages);
+    KT_EXPECT_EQ(FreeSystemPages(), freeSystemPages);
     KT_EXPECT_FALSE(MmIsAddressValid(mapped));
     UnmapScattered(&buffer);
 }
@@ -265,7 +295,7 @@ KTEST(io_mdl, map_locked_pages_noncached_and_its_refusals)
         MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmNonCached, NULL, FALSE, NormalPagePriority);
     KT_ASSERT_NOT_NULL(mapped);
     for (ULONG i = 0; i < SCATTERED_PAGES; i++)
-        KT_EXPECT_EQ(MiReadPte(mapped + i * PAGE_SIZE) & (PTE_PCD | PTE_PWT), PTE_PCD | PTE_PWT);
+        KT_EXPECT_TRUE(IsUncached(mapped + i * PAGE_SIZE));
     buffer.Va[5] = 0x77;
     KT_EXPECT_EQ(mapped[5], 0x77);
     MmUnmapLockedPages(mapped, mdl);
@@ -315,20 +345,20 @@ KTEST(io_mdl, partial_mdl_shares_the_sources_frames)
     target = IoAllocateMdl(va, length, FALSE, FALSE, NULL);
     KT_ASSERT_NOT_NULL(source);
     KT_ASSERT_NOT_NULL(target);
-    ULONG freeSystemPages = MiQueryFreeSystemPages();
+    ULONG freeSystemPages = FreeSystemPages();
     part = buffer.Va + 3 * PAGE_SIZE - 8; /* 16 bytes across pages 2 and 3 */
     IoBuildPartialMdl(source, target, part, 16);
     KT_EXPECT_EQ(target->MdlFlags, MDL_PARTIAL);
     PUCHAR mapped = MmGetSystemAddressForMdlSafe(target, NormalPagePriority);
     KT_ASSERT_NOT_NULL(mapped);
     KT_EXPECT_NE(mapped, part);
-    KT_EXPECT_EQ(MiQueryFreeSystemPages(), freeSystemPages - 2);
+    KT_EXPECT_EQ(FreeSystemPages(), freeSystemPages - 2);
     for (ULONG i = 0; i < 16; i++)
         mapped[i] = (UCHAR)(0xC0 + i);
     KT_EXPECT_EQ(part[0], 0xC0);
     KT_EXPECT_EQ(part[15], 0xCF);
     IoFreeMdl(target);
-    KT_EXPECT_EQ(MiQueryFreeSystemPages(), freeSystemPages);
+    KT_EXPECT_EQ(FreeSystemPages(), freeSystemPages);
     IoFreeMdl(source);
     UnmapScattered(&buffer);
 }
@@ -343,7 +373,7 @@ KTEST(io_mdl, physical_address_of_each_kind_of_kernel_address)
     PUCHAR small = ExAllocatePoolWithTag(NonPagedPool, 100, TAG);
     KT_ASSERT_NOT_NULL(small);
     KT_EXPECT_EQ(MmGetPhysicalAddress(small + 99).QuadPart,
-                 (LONGLONG)MiVirtualToPhysicalDirect(small + 99));
+                 (LONGLONG)((ULONG64)(small + 99) - MM_DIRECT_MAP_BASE));
     KT_EXPECT_TRUE(IsSameMemory(small + 99));
     ExFreePoolWithTag(small, TAG);
 
@@ -365,10 +395,10 @@ KTEST(io_mdl, physical_address_of_each_kind_of_kernel_address)
 
     /* Nothing there: 0. */
     KT_EXPECT_EQ(MmGetPhysicalAddress(NULL).QuadPart, 0);
-    PUCHAR unmapped = MiReserveSystemPages(1);
+    PUCHAR unmapped = MmAllocateMappedPages(1);
     KT_ASSERT_NOT_NULL(unmapped);
+    MmFreeMappedPages(unmapped, 1);
     KT_EXPECT_EQ(MmGetPhysicalAddress(unmapped + 8).QuadPart, 0);
-    MiReleaseSystemPages(unmapped, 1);
 }
 
 /* ---- contiguous memory --------------------------------------------------------------- */
@@ -386,9 +416,16 @@ static BOOLEAN IsOneRun(PUCHAR Va, ULONG Pages, PFN_NUMBER *First)
 
 static ULONG64 FreeFrames(VOID)
 {
-    MI_PHYSICAL_STATISTICS stats;
-    MiQueryPhysicalMemory(&stats);
-    return stats.FreePages;
+    MM_MEMORY_STATISTICS statistics;
+    MmQueryMemoryStatistics(&statistics);
+    return statistics.FreePages;
+}
+
+/* Frame Pfn in the direct map. */
+static PUCHAR DirectMapOf(PFN_NUMBER Pfn)
+{
+    PHYSICAL_ADDRESS pa = {.QuadPart = (LONGLONG)(Pfn << PAGE_SHIFT)};
+    return MmGetVirtualForPhysical(pa);
 }
 
 KTEST(io_mdl, contiguous_memory_is_one_run_below_the_highest_address)
@@ -402,10 +439,10 @@ KTEST(io_mdl, contiguous_memory_is_one_run_below_the_highest_address)
     PFN_NUMBER first;
     KT_EXPECT_TRUE(IsOneRun(va, pages, &first));
     KT_EXPECT_LE((first + pages) << PAGE_SHIFT, 1ull << 32);
-    KT_EXPECT_EQ(va, MiPfnToVirtual(first)); /* cached: the direct map */
+    KT_EXPECT_EQ(va, DirectMapOf(first)); /* cached: the direct map */
     /* All of it is usable, the last page too. */
     RtlFillMemory(va, pages * PAGE_SIZE, 0x3C);
-    KT_EXPECT_EQ(((PUCHAR)MiPfnToVirtual(first + pages - 1))[PAGE_SIZE - 1], 0x3C);
+    KT_EXPECT_EQ((DirectMapOf(first + pages - 1))[PAGE_SIZE - 1], 0x3C);
     MmFreeContiguousMemory(va);
     KT_EXPECT_EQ(FreeFrames(), before);
 }
@@ -441,20 +478,20 @@ KTEST(io_mdl, contiguous_memory_keeps_to_its_window_and_boundary)
 KTEST(io_mdl, noncached_contiguous_memory_is_mapped_uncached)
 {
     const ULONG pages = 3;
-    ULONG freeSystemPages = MiQueryFreeSystemPages();
+    ULONG freeSystemPages = FreeSystemPages();
     PUCHAR va = MmAllocateContiguousMemorySpecifyCache(pages * PAGE_SIZE, NoAddress, Below4GiB,
                                                        NoAddress, MmNonCached);
     KT_ASSERT_NOT_NULL(va);
     KT_EXPECT_GE((ULONG64)va, MM_SYSTEM_SPACE_BASE); /* not the direct map's cached alias */
-    KT_EXPECT_EQ(MiQueryFreeSystemPages(), freeSystemPages - pages);
+    KT_EXPECT_EQ(FreeSystemPages(), freeSystemPages - pages);
     PFN_NUMBER first;
     KT_EXPECT_TRUE(IsOneRun(va, pages, &first));
     for (ULONG i = 0; i < pages; i++)
-        KT_EXPECT_EQ(MiReadPte(va + i * PAGE_SIZE) & (PTE_PCD | PTE_PWT), PTE_PCD | PTE_PWT);
+        KT_EXPECT_TRUE(IsUncached(va + i * PAGE_SIZE));
     va[pages * PAGE_SIZE - 1] = 0x42;
-    KT_EXPECT_EQ(((PUCHAR)MiPfnToVirtual(first + pages - 1))[PAGE_SIZE - 1], 0x42);
+    KT_EXPECT_EQ((DirectMapOf(first + pages - 1))[PAGE_SIZE - 1], 0x42);
     MmFreeContiguousMemorySpecifyCache(va, pages * PAGE_SIZE, MmNonCached);
-    KT_EXPECT_EQ(MiQueryFreeSystemPages(), freeSystemPages);
+    KT_EXPECT_EQ(FreeSystemPages(), freeSystemPages);
     KT_EXPECT_FALSE(MmIsAddressValid(va));
 
     /* Its frames are free again: exactly they can be had once more. */
@@ -462,15 +499,15 @@ KTEST(io_mdl, noncached_contiguous_memory_is_mapped_uncached)
     PHYSICAL_ADDRESS high = {.QuadPart = low.QuadPart + pages * PAGE_SIZE - 1};
     PVOID again =
         MmAllocateContiguousMemorySpecifyCache(pages * PAGE_SIZE, low, high, NoAddress, MmCached);
-    KT_EXPECT_EQ(again, MiPfnToVirtual(first));
+    KT_EXPECT_EQ(again, DirectMapOf(first));
     if (again != NULL)
         MmFreeContiguousMemory(again);
 }
 
 KTEST(io_mdl, contiguous_requests_that_cannot_be_met_get_null)
 {
-    MI_PHYSICAL_STATISTICS stats;
-    MiQueryPhysicalMemory(&stats);
+    MM_MEMORY_STATISTICS stats;
+    MmQueryMemoryStatistics(&stats);
     ULONG64 before = stats.FreePages;
     PHYSICAL_ADDRESS oneMiB = {.QuadPart = (1 << 20) - 1}; /* KeLab keeps the first MiB */
     PHYSICAL_ADDRESS high = {.QuadPart = 64 << 20}, low = {.QuadPart = 65 << 20};

@@ -28,7 +28,8 @@ KTEST(irql, raise_to_the_same_level_is_allowed)
     KeLowerIrql(old);
 }
 
-KTEST_DEATH(irql, raise_to_a_lower_level, IRQL_NOT_GREATER_OR_EQUAL, DISPATCH_LEVEL, APC_LEVEL, 0, 0)
+KTEST_DEATH(irql, raise_to_a_lower_level, IRQL_NOT_GREATER_OR_EQUAL, DISPATCH_LEVEL, APC_LEVEL, 0,
+            0)
 {
     KIRQL old;
     KeRaiseIrql(DISPATCH_LEVEL, &old);

@@ -4,49 +4,54 @@
  */
 #include "ktest.h"
 #include "mm.h"
-#include "ke.h"
 
 extern UCHAR __text_start[], __rodata_start[], __data_start[];
 
-#define PTE_WRITE (1ull << 1)
-#define PTE_NX    (1ull << 63)
+static PFN_NUMBER PfnOf(PVOID Va)
+{
+    return (PFN_NUMBER)(MmGetPhysicalAddress(Va).QuadPart >> PAGE_SHIFT);
+}
 
 KTEST(mm, physical_pages_are_distinct_and_returned)
 {
-    MI_PHYSICAL_STATISTICS before, after;
-    PFN_NUMBER pages[16];
-    MiQueryPhysicalMemory(&before);
+    MM_MEMORY_STATISTICS before, after;
+    PVOID pages[16];
+    MmQueryMemoryStatistics(&before);
     for (ULONG i = 0; i < ARRAYSIZE(pages); i++) {
-        pages[i] = MiAllocatePhysicalPage();
-        KT_ASSERT_NE(pages[i], 0);
-        KT_EXPECT_GE(pages[i], 0x100); /* the first 1 MiB is never handed out */
+        pages[i] = MmAllocateDirectMapPage();
+        KT_ASSERT_NOT_NULL(pages[i]);
+        KT_EXPECT_GE(PfnOf(pages[i]), 0x100); /* the first 1 MiB is never handed out */
         for (ULONG j = 0; j < i; j++)
-            KT_EXPECT_NE(pages[i], pages[j]);
+            KT_EXPECT_NE(PfnOf(pages[i]), PfnOf(pages[j]));
     }
     for (ULONG i = 0; i < ARRAYSIZE(pages); i++)
-        MiFreePhysicalPage(pages[i]);
-    MiQueryPhysicalMemory(&after);
+        MmFreeDirectMapPage(pages[i]);
+    MmQueryMemoryStatistics(&after);
     KT_EXPECT_EQ(after.FreePages, before.FreePages);
 }
 
 KTEST(mm, direct_map_translates_back)
 {
-    PFN_NUMBER pfn = MiAllocatePhysicalPage();
-    KT_ASSERT_NE(pfn, 0);
-    PUCHAR va = MiPfnToVirtual(pfn);
-    KT_EXPECT_EQ(MmGetPhysicalAddress(va + 123).QuadPart, (LONGLONG)((pfn << PAGE_SHIFT) + 123));
+    PUCHAR va = MmAllocateDirectMapPage();
+    KT_ASSERT_NOT_NULL(va);
+    PHYSICAL_ADDRESS pa = MmGetPhysicalAddress(va + 123);
+    KT_EXPECT_EQ(BYTE_OFFSET(pa.QuadPart), 123);
+    KT_EXPECT_EQ(MmGetVirtualForPhysical(pa), va + 123);
     KT_EXPECT_TRUE(MmIsAddressValid(va));
-    MiFreePhysicalPage(pfn);
+    MmFreeDirectMapPage(va);
+    PHYSICAL_ADDRESS beyond = {.QuadPart = 1ll << 46}; /* no RAM there: not in the direct map */
+    KT_EXPECT_NULL(MmGetVirtualForPhysical(beyond));
 }
 
 KTEST(mm, kernel_sections_have_their_protection)
 {
-    ULONG64 text = MiReadPte(__text_start);
-    ULONG64 rodata = MiReadPte(__rodata_start);
-    ULONG64 data = MiReadPte(__data_start);
-    KT_EXPECT_EQ(text & (PTE_WRITE | PTE_NX), 0);             /* read + execute */
-    KT_EXPECT_EQ(rodata & (PTE_WRITE | PTE_NX), PTE_NX);      /* read only */
-    KT_EXPECT_EQ(data & (PTE_WRITE | PTE_NX), PTE_WRITE | PTE_NX); /* read + write */
+    ULONG text, rodata, data;
+    KT_ASSERT_TRUE(MmQueryProtection(__text_start, &text));
+    KT_ASSERT_TRUE(MmQueryProtection(__rodata_start, &rodata));
+    KT_ASSERT_TRUE(MmQueryProtection(__data_start, &data));
+    KT_EXPECT_EQ(text, MM_EXECUTE);    /* read + execute */
+    KT_EXPECT_EQ(rodata, MM_READONLY); /* read only */
+    KT_EXPECT_EQ(data, MM_WRITE);      /* read + write */
 }
 
 KTEST(mm, nothing_is_mapped_in_the_user_half)
@@ -56,22 +61,27 @@ KTEST(mm, nothing_is_mapped_in_the_user_half)
     KT_EXPECT_FALSE(MmIsAddressValid((PVOID)0x0000800000000000ull)); /* not canonical */
 }
 
-KTEST(mm, map_protect_unmap)
+/* The user half has nothing mapped, so a test may map a page there. */
+#define UNUSED_ADDRESS ((PUCHAR)0x40000000)
+
+KTEST(mm, map_and_unmap_a_page)
 {
-    PUCHAR va = MiReserveSystemPages(1);
-    PFN_NUMBER pfn = MiAllocatePhysicalPage();
-    KT_ASSERT_NOT_NULL(va);
-    KT_ASSERT_NE(pfn, 0);
-    KT_EXPECT_EQ(MiMapPage(va, pfn, MM_WRITE), STATUS_SUCCESS);
-    KT_EXPECT_EQ(MiMapPage(va, pfn, MM_WRITE), STATUS_CONFLICTING_ADDRESSES);
+    PUCHAR page = MmAllocateDirectMapPage();
+    KT_ASSERT_NOT_NULL(page);
+    PFN_NUMBER pfn = PfnOf(page);
+    PUCHAR va = UNUSED_ADDRESS;
+    KT_EXPECT_EQ(MmMapPage(va, pfn, MM_WRITE), STATUS_SUCCESS);
+    KT_EXPECT_EQ(MmMapPage(va, pfn, MM_WRITE), STATUS_CONFLICTING_ADDRESSES);
+    ULONG protect = 0;
+    KT_EXPECT_TRUE(MmQueryProtection(va, &protect));
+    KT_EXPECT_EQ(protect, MM_WRITE);
     va[7] = 0x5A;
-    KT_EXPECT_EQ(((PUCHAR)MiPfnToVirtual(pfn))[7], 0x5A); /* same page, two addresses */
-    KT_EXPECT_EQ(MiProtectPage(va, MM_READONLY), STATUS_SUCCESS);
-    KT_EXPECT_EQ(MiReadPte(va) & PTE_WRITE, 0);
-    KT_EXPECT_EQ(MiUnmapPage(va), pfn);
+    KT_EXPECT_EQ(page[7], 0x5A); /* same page, two addresses */
+    KT_EXPECT_EQ(MmUnmapPage(va), pfn);
     KT_EXPECT_FALSE(MmIsAddressValid(va));
-    MiFreePhysicalPage(pfn);
-    MiReleaseSystemPages(va, 1);
+    KT_EXPECT_FALSE(MmQueryProtection(va, &protect));
+    KT_EXPECT_EQ(MmUnmapPage(va), 0); /* nothing left to unmap */
+    MmFreeDirectMapPage(page);
 }
 
 KTEST(mm, kernel_stack_has_a_guard_page)
@@ -89,12 +99,21 @@ KTEST(mm, kernel_stack_has_a_guard_page)
 
 KTEST(mm, system_space_is_reused)
 {
-    ULONG free = MiQueryFreeSystemPages();
-    PVOID a = MiReserveSystemPages(10);
+    MM_MEMORY_STATISTICS before, during, after;
+    MmQueryMemoryStatistics(&before);
+    PUCHAR a = MmAllocateMappedPages(10);
     KT_ASSERT_NOT_NULL(a);
-    KT_EXPECT_EQ(MiQueryFreeSystemPages(), free - 10);
-    MiReleaseSystemPages(a, 10);
-    KT_EXPECT_EQ(MiQueryFreeSystemPages(), free);
+    MmQueryMemoryStatistics(&during);
+    KT_EXPECT_EQ(during.FreeSystemPages, before.FreeSystemPages - 10);
+    KT_EXPECT_LE(during.FreePages, before.FreePages - 10); /* and ten pages of RAM */
+    a[10 * PAGE_SIZE - 1] = 1;
+    ULONG protect = 0;
+    KT_EXPECT_TRUE(MmQueryProtection(a, &protect));
+    KT_EXPECT_EQ(protect, MM_WRITE);
+    MmFreeMappedPages(a, 10);
+    KT_EXPECT_FALSE(MmIsAddressValid(a));
+    MmQueryMemoryStatistics(&after);
+    KT_EXPECT_EQ(after.FreeSystemPages, before.FreeSystemPages);
 }
 
 /* ---- misuse ---- */
@@ -106,19 +125,20 @@ static __attribute__((noinline)) volatile ULONG *MmTestAddress(ULONG_PTR Address
     return (volatile ULONG *)Address;
 }
 
-KTEST_DEATH(mm, null_read, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION, KT_ANY,
-            0, 0)
+KTEST_DEATH(mm, null_read, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION, KT_ANY, 0,
+            0)
 {
     (void)*MmTestAddress(0);
 }
 
-KTEST_DEATH(mm, null_write, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION, KT_ANY,
-            1, 0x10)
+KTEST_DEATH(mm, null_write, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION, KT_ANY, 1,
+            0x10)
 {
     *MmTestAddress(0x10) = 1;
 }
 
-#define UNMAPPED_SYSTEM_ADDRESS (MM_SYSTEM_SPACE_BASE + ((ULONG64)MM_SYSTEM_SPACE_PAGES - 1) * PAGE_SIZE)
+#define UNMAPPED_SYSTEM_ADDRESS                                                                    \
+    (MM_SYSTEM_SPACE_BASE + ((ULONG64)MM_SYSTEM_SPACE_PAGES - 1) * PAGE_SIZE)
 
 KTEST_DEATH(mm, read_of_unmapped_kernel_memory, PAGE_FAULT_IN_NONPAGED_AREA,
             UNMAPPED_SYSTEM_ADDRESS, 0, KT_ANY, 0)
@@ -159,7 +179,7 @@ KTEST_DEATH(mm, execute_data, ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY, (ULONG_PTR)
 static __attribute__((noinline)) ULONG MmTestRecurse(volatile ULONG *Depth)
 {
     volatile UCHAR frame[1024];
-    frame[0] = (UCHAR)++*Depth;
+    frame[0] = (UCHAR)++ * Depth;
     if (*Depth < 1000000)
         return MmTestRecurse(Depth) + frame[0];
     return 0;

@@ -77,18 +77,18 @@ KTEST(pool, blocks_do_not_overlap)
 
 KTEST(pool, freed_pages_return_to_the_page_allocator)
 {
-    MI_PHYSICAL_STATISTICS before, during, after;
+    MM_MEMORY_STATISTICS before, during, after;
     PVOID blocks[200];
-    MiQueryPhysicalMemory(&before);
+    MmQueryMemoryStatistics(&before);
     for (ULONG i = 0; i < ARRAYSIZE(blocks); i++) {
         blocks[i] = ExAllocatePoolWithTag(NonPagedPool, 1000, TAG);
         KT_ASSERT_NOT_NULL(blocks[i]);
     }
-    MiQueryPhysicalMemory(&during);
+    MmQueryMemoryStatistics(&during);
     KT_EXPECT_GE(before.FreePages - during.FreePages, 200 / 4); /* four 1000-byte blocks a page */
     for (ULONG i = 0; i < ARRAYSIZE(blocks); i++)
         ExFreePoolWithTag(blocks[i], TAG);
-    MiQueryPhysicalMemory(&after);
+    MmQueryMemoryStatistics(&after);
     KT_EXPECT_EQ(after.FreePages, before.FreePages);
 }
 

@@ -8,15 +8,32 @@
 #include "mm.h"
 #include "hal.h"
 
+/* What processor Number says about itself, asked on it. */
+typedef struct _SELF_REPORT {
+    ULONG Number;
+    ULONG ApicId;
+    ULONG HalApicId;
+    ULONG64 TickCount;
+} SELF_REPORT;
+
+static VOID ReportSelf(PVOID Context)
+{
+    SELF_REPORT *report = Context;
+    PKPRCB prcb = KeGetCurrentPrcb();
+    *report = (SELF_REPORT){prcb->Number, prcb->ApicId, HalGetApicId(), prcb->TickCount};
+}
+
 KTEST(smp, every_listed_processor_started)
 {
     KT_EXPECT_EQ(KeNumberProcessors, HalPlatform.ProcessorCount);
     KT_EXPECT_EQ(KeQueryActiveProcessors(), ((KAFFINITY)1 << KeNumberProcessors) - 1);
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
-        KT_ASSERT_NOT_NULL(KiProcessorBlock[p]);
-        KT_EXPECT_EQ(KiProcessorBlock[p]->Number, p);
-        KT_EXPECT_EQ(KiProcessorBlock[p]->ApicId, HalPlatform.ApicIds[p]);
-        KT_EXPECT_GT(KiProcessorBlock[p]->TickCount, 0); /* its clock runs */
+        SELF_REPORT report;
+        KtRunOnProcessor(p, ReportSelf, &report);
+        KT_EXPECT_EQ(report.Number, p);
+        KT_EXPECT_EQ(report.ApicId, HalPlatform.ApicIds[p]);
+        KT_EXPECT_EQ(report.HalApicId, HalPlatform.ApicIds[p]); /* its own APIC says so too */
+        KT_EXPECT_GT(report.TickCount, 0);                      /* its clock runs */
     }
 }
 
@@ -125,8 +142,7 @@ static ULONG_PTR FifoWorker(ULONG_PTR Context)
     KLOCK_QUEUE_HANDLE handle;
     Handles[me] = &handle;
     if (me != 0) /* wait for our turn to join the queue */
-        while (Handles[me - 1] == NULL ||
-               StressLock.Lock != (ULONG_PTR)&Handles[me - 1]->LockQueue)
+        while (Handles[me - 1] == NULL || StressLock.Lock != (ULONG_PTR)&Handles[me - 1]->LockQueue)
             YieldProcessor();
     KeAcquireInStackQueuedSpinLockAtDpcLevel(&StressLock, &handle);
     if (me == 0) /* hold it until everyone is queued behind us */
@@ -167,24 +183,29 @@ static ULONG_PTR WarmTlb(ULONG_PTR Context)
     return *ShootdownVa; /* caches the translation on every processor */
 }
 
+/* An address nothing else uses: the user half, which the kernel leaves
+   unmapped. */
+#define SHOOTDOWN_ADDRESS ((PUCHAR)0x40000000)
+
 KTEST(smp, unmapping_a_page_flushes_every_processor)
 {
-    PFN_NUMBER a = MiAllocatePhysicalPage(), b = MiAllocatePhysicalPage();
-    PUCHAR va = MiReserveSystemPages(1);
-    KT_ASSERT_TRUE(a && b && va);
-    *(PUCHAR)MiPfnToVirtual(a) = 0xAA;
-    *(PUCHAR)MiPfnToVirtual(b) = 0xBB;
+    PUCHAR a = MmAllocateDirectMapPage(), b = MmAllocateDirectMapPage();
+    KT_ASSERT_TRUE(a && b);
+    *a = 0xAA;
+    *b = 0xBB;
+    PFN_NUMBER pfnA = MmGetPhysicalAddress(a).QuadPart >> PAGE_SHIFT;
+    PFN_NUMBER pfnB = MmGetPhysicalAddress(b).QuadPart >> PAGE_SHIFT;
+    PUCHAR va = SHOOTDOWN_ADDRESS;
     ShootdownVa = va;
-    KT_EXPECT_EQ(MiMapPage(va, a, MM_READONLY), STATUS_SUCCESS);
+    KT_EXPECT_EQ(MmMapPage(va, pfnA, MM_READONLY), STATUS_SUCCESS);
     KeIpiGenericCall(WarmTlb, 0);
     /* Move the mapping to page b: every processor must now see 0xBB. */
-    KT_EXPECT_EQ(MiUnmapPage(va), a);
-    KT_EXPECT_EQ(MiMapPage(va, b, MM_READONLY), STATUS_SUCCESS);
+    KT_EXPECT_EQ(MmUnmapPage(va), pfnA);
+    KT_EXPECT_EQ(MmMapPage(va, pfnB, MM_READONLY), STATUS_SUCCESS);
     volatile LONG mismatches = 0;
     KeIpiGenericCall(ReadThroughTlb, (ULONG_PTR)&mismatches);
     KT_EXPECT_EQ(mismatches, 0);
-    MiUnmapPage(va);
-    MiReleaseSystemPages(va, 1);
-    MiFreePhysicalPage(a);
-    MiFreePhysicalPage(b);
+    MmUnmapPage(va);
+    MmFreeDirectMapPage(a);
+    MmFreeDirectMapPage(b);
 }

@@ -33,7 +33,8 @@ KTEST(spinlock, at_dpc_level_variants_keep_irql)
 
 static KSPIN_LOCK SpinTestLock;
 
-KTEST_DEATH(spinlock, acquire_twice, SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)&SpinTestLock, KT_ANY, 0, 0)
+KTEST_DEATH(spinlock, acquire_twice, SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)&SpinTestLock, KT_ANY, 0,
+            0)
 {
     KIRQL old;
     KeInitializeSpinLock(&SpinTestLock);
@@ -41,7 +42,8 @@ KTEST_DEATH(spinlock, acquire_twice, SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)&SpinTe
     KeAcquireSpinLock(&SpinTestLock, &old);
 }
 
-KTEST_DEATH(spinlock, release_not_owned, SPIN_LOCK_NOT_OWNED, (ULONG_PTR)&SpinTestLock, 0, KT_ANY, 0)
+KTEST_DEATH(spinlock, release_not_owned, SPIN_LOCK_NOT_OWNED, (ULONG_PTR)&SpinTestLock, 0, KT_ANY,
+            0)
 {
     KeInitializeSpinLock(&SpinTestLock);
     KeReleaseSpinLock(&SpinTestLock, PASSIVE_LEVEL);
@@ -76,8 +78,8 @@ KTEST(spinlock, named_lock_counts_acquisitions)
     KT_EXPECT_EQ(lock.Statistics->Contentions, 0);
 }
 
-KTEST_DEATH(spinlock, queued_acquire_twice, SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)&SpinTestLock, KT_ANY,
-            0, 0)
+KTEST_DEATH(spinlock, queued_acquire_twice, SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)&SpinTestLock,
+            KT_ANY, 0, 0)
 {
     KLOCK_QUEUE_HANDLE a, b;
     KeInitializeSpinLock(&SpinTestLock);

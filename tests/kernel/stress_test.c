@@ -11,12 +11,12 @@
 #include "ktest.h"
 #include "ke.h"
 
-#define PAIRS       4    /* event ping-pong pairs */
-#define EXCHANGES   400  /* per pair */
+#define PAIRS       4   /* event ping-pong pairs */
+#define EXCHANGES   400 /* per pair */
 #define MUTEX_USERS 6
 #define SEM_USERS   6
 #define ROUNDS      200
-#define SLOTS       2    /* the semaphore's count: at most two inside */
+#define SLOTS       2 /* the semaphore's count: at most two inside */
 
 typedef struct _STRESS {
     KEVENT Ping[PAIRS], Pong[PAIRS];
@@ -113,9 +113,10 @@ KTEST(stress, events_mutexes_and_semaphores_on_every_processor)
         KeInitializeEvent(&s.Pong[i], SynchronizationEvent, FALSE);
         pairs[i] = (PAIR_ARGUMENT){&s, i};
         /* The two ends of a pair on different processors when there are. */
-        threads[n++] = KtStartThread(Pinger, &pairs[i], 0, (KAFFINITY)1 << (i % KeNumberProcessors));
-        threads[n++] = KtStartThread(Ponger, &pairs[i], 0,
-                                     (KAFFINITY)1 << ((i + 1) % KeNumberProcessors));
+        threads[n++] =
+            KtStartThread(Pinger, &pairs[i], 0, (KAFFINITY)1 << (i % KeNumberProcessors));
+        threads[n++] =
+            KtStartThread(Ponger, &pairs[i], 0, (KAFFINITY)1 << ((i + 1) % KeNumberProcessors));
     }
     for (ULONG i = 0; i < MUTEX_USERS; i++)
         threads[n++] = KtStartThread(MutexUser, &s, 6 + i % 4, 0);
@@ -134,7 +135,7 @@ KTEST(stress, events_mutexes_and_semaphores_on_every_processor)
 
 /* Many waiters on one notification event, set by several threads at once:
    each round releases every waiter exactly once. */
-#define CROWD 12
+#define CROWD        12
 #define CROWD_ROUNDS 60
 
 typedef struct _CROWD {

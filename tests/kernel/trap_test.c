@@ -9,10 +9,10 @@ KTEST(trap, backtrace_names_functions)
 {
     PCSTR name;
     ULONG64 offset;
-    KT_ASSERT_TRUE(KiLookupSymbol((ULONG64)KeBugCheckEx + 3, &name, &offset));
+    KT_ASSERT_TRUE(KeLookupSymbol((ULONG64)KeBugCheckEx + 3, &name, &offset));
     KT_EXPECT_STREQ(name, "KeBugCheckEx");
     KT_EXPECT_EQ(offset, 3);
-    KT_EXPECT_FALSE(KiLookupSymbol(0x1234, &name, &offset));
+    KT_EXPECT_FALSE(KeLookupSymbol(0x1234, &name, &offset));
 }
 
 KTEST_DEATH(trap, manual_bugcheck, MANUALLY_INITIATED_CRASH, 1, 2, 3, 4)
@@ -20,8 +20,8 @@ KTEST_DEATH(trap, manual_bugcheck, MANUALLY_INITIATED_CRASH, 1, 2, 3, 4)
     KeBugCheckEx(MANUALLY_INITIATED_CRASH, 1, 2, 3, 4);
 }
 
-KTEST_DEATH(trap, divide_by_zero, KMODE_EXCEPTION_NOT_HANDLED,
-            (ULONG)STATUS_INTEGER_DIVIDE_BY_ZERO, KT_ANY, 0, 0)
+KTEST_DEATH(trap, divide_by_zero, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_INTEGER_DIVIDE_BY_ZERO,
+            KT_ANY, 0, 0)
 {
     volatile ULONG zero = 0;
     volatile ULONG x = 10 / zero;
@@ -47,8 +47,8 @@ KTEST_DEATH(trap, general_protection, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS
     (void)*(volatile ULONG *)0x8000000000000000ull;
 }
 
-KTEST_DEATH(trap, failed_assertion, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_BREAKPOINT, KT_ANY, 0,
-            0)
+KTEST_DEATH(trap, failed_assertion, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_BREAKPOINT, KT_ANY,
+            0, 0)
 {
     volatile int x = 1;
     ASSERT(x == 2);

@@ -21,15 +21,15 @@ KTEST(wait, wait_any_returns_the_index_of_the_signaled_object)
     }
     KeSetEvent(&e[2], IO_NO_INCREMENT, FALSE);
     LARGE_INTEGER zero = {.QuadPart = 0};
-    KT_EXPECT_EQ(KeWaitForMultipleObjects(3, objects, WaitAny, Executive, KernelMode, FALSE, &zero,
-                                          NULL),
-                 STATUS_WAIT_0 + 2);
+    KT_EXPECT_EQ(
+        KeWaitForMultipleObjects(3, objects, WaitAny, Executive, KernelMode, FALSE, &zero, NULL),
+        STATUS_WAIT_0 + 2);
     KT_EXPECT_EQ(KeReadStateEvent(&e[2]), 0); /* consumed */
     KeSetEvent(&e[0], IO_NO_INCREMENT, FALSE);
     KeSetEvent(&e[1], IO_NO_INCREMENT, FALSE);
-    KT_EXPECT_EQ(KeWaitForMultipleObjects(3, objects, WaitAny, Executive, KernelMode, FALSE, &zero,
-                                          NULL),
-                 STATUS_WAIT_0); /* the lowest index wins */
+    KT_EXPECT_EQ(
+        KeWaitForMultipleObjects(3, objects, WaitAny, Executive, KernelMode, FALSE, &zero, NULL),
+        STATUS_WAIT_0);                       /* the lowest index wins */
     KT_EXPECT_EQ(KeReadStateEvent(&e[1]), 1); /* only the one that satisfied the wait */
 }
 
@@ -44,8 +44,8 @@ static VOID WaitForBoth(PVOID Context)
     ALL_CONTEXT *c = Context;
     PVOID objects[2] = {&c->A, &c->B};
     LARGE_INTEGER timeout = Ms(5000);
-    c->Status = KeWaitForMultipleObjects(2, objects, WaitAll, Executive, KernelMode, FALSE, &timeout,
-                                         NULL);
+    c->Status =
+        KeWaitForMultipleObjects(2, objects, WaitAll, Executive, KernelMode, FALSE, &timeout, NULL);
     c->Done = 1;
 }
 
@@ -58,7 +58,7 @@ KTEST(wait, wait_all_needs_every_object_at_once_and_consumes_them)
     KtSleep(20);
     KeSetEvent(&c.A, IO_NO_INCREMENT, FALSE);
     KtSleep(20);
-    KT_EXPECT_EQ(c.Done, 0);                /* one is not enough */
+    KT_EXPECT_EQ(c.Done, 0);                 /* one is not enough */
     KT_EXPECT_EQ(KeReadStateEvent(&c.A), 1); /* and it was not consumed */
     KeSetEvent(&c.B, IO_NO_INCREMENT, FALSE);
     KtJoinThread(t, 5000);
@@ -76,9 +76,9 @@ KTEST(wait, more_than_three_objects_use_the_callers_wait_blocks)
         KeInitializeEvent(&e[i], NotificationEvent, TRUE);
         objects[i] = &e[i];
     }
-    KT_EXPECT_EQ(KeWaitForMultipleObjects(10, objects, WaitAll, Executive, KernelMode, FALSE, NULL,
-                                          blocks),
-                 STATUS_SUCCESS);
+    KT_EXPECT_EQ(
+        KeWaitForMultipleObjects(10, objects, WaitAll, Executive, KernelMode, FALSE, NULL, blocks),
+        STATUS_SUCCESS);
     KeResetEvent(&e[9]);
     LARGE_INTEGER timeout = Ms(20);
     KT_EXPECT_EQ(KeWaitForMultipleObjects(10, objects, WaitAll, Executive, KernelMode, FALSE,
@@ -95,19 +95,22 @@ KTEST(wait, timeouts_relative_absolute_and_zero)
 
     ULONG64 start = KeQueryInterruptTime();
     LARGE_INTEGER relative = Ms(40);
-    KT_EXPECT_EQ(KeWaitForSingleObject(&e, Executive, KernelMode, FALSE, &relative), STATUS_TIMEOUT);
+    KT_EXPECT_EQ(KeWaitForSingleObject(&e, Executive, KernelMode, FALSE, &relative),
+                 STATUS_TIMEOUT);
     KT_EXPECT_GE(KeQueryInterruptTime() - start, 40 * 10000); /* never early */
 
     LARGE_INTEGER absolute;
     KeQuerySystemTime(&absolute);
     absolute.QuadPart += 40 * 10000;
     start = KeQueryInterruptTime();
-    KT_EXPECT_EQ(KeWaitForSingleObject(&e, Executive, KernelMode, FALSE, &absolute), STATUS_TIMEOUT);
+    KT_EXPECT_EQ(KeWaitForSingleObject(&e, Executive, KernelMode, FALSE, &absolute),
+                 STATUS_TIMEOUT);
     KT_EXPECT_GE(KeQueryInterruptTime() - start, 30 * 10000);
 
     /* An absolute time already past is a test, like zero. */
     absolute.QuadPart -= 10000000;
-    KT_EXPECT_EQ(KeWaitForSingleObject(&e, Executive, KernelMode, FALSE, &absolute), STATUS_TIMEOUT);
+    KT_EXPECT_EQ(KeWaitForSingleObject(&e, Executive, KernelMode, FALSE, &absolute),
+                 STATUS_TIMEOUT);
 }
 
 KTEST(wait, zero_timeout_is_allowed_at_dispatch_level)
@@ -194,8 +197,8 @@ KTEST_DEATH(wait, four_objects_without_wait_blocks, MAXIMUM_WAIT_OBJECTS_EXCEEDE
     KeWaitForMultipleObjects(4, DeathObjects, WaitAny, Executive, KernelMode, FALSE, NULL, NULL);
 }
 
-KTEST_DEATH(wait, with_a_timeout_at_dispatch_level, IRQL_NOT_LESS_OR_EQUAL,
-            (ULONG_PTR)&DeathEvent, DISPATCH_LEVEL, 0, KT_ANY)
+KTEST_DEATH(wait, with_a_timeout_at_dispatch_level, IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)&DeathEvent,
+            DISPATCH_LEVEL, 0, KT_ANY)
 {
     KeInitializeEvent(&DeathEvent, NotificationEvent, FALSE);
     LARGE_INTEGER timeout = {.QuadPart = -10000};

@@ -1,20 +1,20 @@
 /*
- * wdm.h: the driver-facing API of KeLab.
+ * wdm.h: the driver-facing API of KeLab, the main header of its driver kit
+ * (kernel/include/ddk/).
  *
- * Drivers and tests include this one header, as Windows drivers include
- * the WDK's wdm.h. Every name, type and signature here is NT's, and every
- * routine behaves as the WDK documentation says (the contract is
- * ../shared/reference/nt-semantics.md, summarised in docs/). Where KeLab
- * adds something NT does not have, the comment says so.
- *
- * Kernel-internal declarations live in the other headers of this
- * directory (ke.h, mm.h, ex.h, hal.h...), which drivers do not include.
+ * Drivers include this, as Windows drivers include the WDK's wdm.h, and
+ * nothing else of the kernel's: the build compiles drivers/ with only the
+ * driver kit and lib/ on the include path (docs/architecture.md). Every
+ * name, type and signature here is NT's, and every routine behaves as the
+ * WDK documentation says; the chapters of docs/ tell how, and where KeLab
+ * differs. Where KeLab adds something NT does not have, the comment says
+ * "KeLab addition".
  */
 #ifndef KELAB_WDM_H
 #define KELAB_WDM_H
 
-#include "../../lib/ntdef.h"
-#include "../../lib/rtl.h"
+#include "ntdef.h"
+#include "rtl.h"
 #include "bugcodes.h"
 
 #define PAGE_SIZE            4096
@@ -25,7 +25,8 @@
 
 /* ------------------------------------------------------------------ */
 /* IRQL: the interrupt request level of the current processor.          */
-/* On x64 it is the CR8 register itself (docs/irql.md).                 */
+/* On x64 it is the CR8 register itself                                 */
+/* (docs/irql-interrupts-dpcs-smp.md).                                  */
 /* ------------------------------------------------------------------ */
 
 typedef UCHAR KIRQL, *PKIRQL;
@@ -196,6 +197,7 @@ typedef struct _KINTERRUPT {
     KIRQL SynchronizeIrql;
     KINTERRUPT_MODE Mode;
     BOOLEAN ShareVector;
+    BOOLEAN Connected;             /* on its vector's chain */
     volatile ULONG64 ServiceCount; /* times its routine returned TRUE */
 } KINTERRUPT, *PKINTERRUPT;
 
@@ -777,6 +779,23 @@ typedef struct _DRIVER_OBJECT {
     PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
 } DRIVER_OBJECT, *PDRIVER_OBJECT;
 
+/* Loading a driver from its entry point, and unloading it. NT exports
+   these without documenting them in the WDK; KeLab's built-in drivers
+   load this way, and tests load drivers of their own with them.
+   IoCreateDriver creates the driver object DriverName (\Driver\...; KeLab
+   requires the name) and calls InitializationFunction, its DriverEntry;
+   the devices DriverEntry made are ready when it returns. IoDeleteDriver
+   calls DriverUnload, which deletes the driver's devices, and deletes the
+   driver object. It refuses (STATUS_INVALID_DEVICE_STATE) while a stack
+   the driver is in is open, or while another driver's device is attached
+   above one of its devices (unload filters first), and a driver without
+   DriverUnload (STATUS_INVALID_DEVICE_REQUEST). (NT's returns nothing and
+   leaves DriverUnload to ZwUnloadDriver; KeLab has no registry to unload
+   by.) Whoever calls it makes sure nobody opens the driver's devices
+   meanwhile. */
+NTSTATUS IoCreateDriver(PUNICODE_STRING DriverName, PDRIVER_INITIALIZE InitializationFunction);
+NTSTATUS IoDeleteDriver(PDRIVER_OBJECT DriverObject);
+
 /* The public head of a device's extension that belongs to the I/O manager. */
 typedef struct _DEVOBJ_EXTENSION {
     CSHORT Type; /* IO_TYPE_DEVICE_OBJECT_EXTENSION */
@@ -813,7 +832,8 @@ typedef struct _FILE_OBJECT {
     PDEVICE_OBJECT DeviceObject;
 } FILE_OBJECT, *PFILE_OBJECT;
 
-/* DeviceName: \Device\Name, or NULL (unnamed). The device starts with
+/* DeviceName: \Device\Name (KeLab keeps at most 64 characters of a
+   name, and refuses longer ones), or NULL (unnamed). The device starts with
    DO_DEVICE_INITIALIZING set: a DriverEntry's devices are cleared of it
    when DriverEntry returns; AddDevice must clear it itself. */
 NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
@@ -821,6 +841,9 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
                         ULONG DeviceCharacteristics, BOOLEAN Exclusive,
                         PDEVICE_OBJECT *DeviceObject);
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject);
+/* The device below DeviceObject in its stack, with a reference
+   (ObDereferenceObject); NULL at the bottom. */
+PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject);
 /* Puts SourceDevice on top of the stack TargetDevice is in; returns the
    device it now sits on (the one to pass IRPs to), or NULL. */
 PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice,
@@ -1102,5 +1125,60 @@ __attribute__((noreturn)) VOID ExRaiseStatus(NTSTATUS Status);
 #define ASSERT(exp) ((exp) ? (VOID)0 : RtlAssert(#exp, __FILE__, __LINE__, NULL))
 __attribute__((noreturn)) VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber,
                                          PCHAR Message);
+
+/* ------------------------------------------------------------------ */
+/* KeLab additions: drivers built into the kernel, shell commands       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * KeLab addition. Windows reads the drivers to load from the registry;
+ * KeLab's drivers are linked into the kernel and register themselves, one
+ * line each, in a table the linker gathers (section .kdrivers). At boot
+ * the I/O manager loads them in ascending LoadOrder (kernel/io/builtin.c):
+ * a driver object named Name and a call to its DriverEntry, as
+ * IoCreateDriver does; then, for a driver that names a device in
+ * AddDeviceTo, its AddDevice with that device, as the PnP manager calls
+ * an upper filter's AddDevice with the physical device object of the
+ * stack it joins:
+ *
+ *     KELAB_BUILTIN_DRIVER(TimerFiltDriverEntry, L"\\Driver\\TimerFilt", 20,
+ *                          TIMER_DEVICE_NAME);
+ */
+typedef struct _KELAB_BUILTIN_DRIVER_ENTRY {
+    PCWSTR Name;
+    PDRIVER_INITIALIZE DriverEntry;
+    ULONG LoadOrder;    /* lower loads first */
+    PCWSTR AddDeviceTo; /* the device whose stack its AddDevice joins, or NULL */
+} KELAB_BUILTIN_DRIVER_ENTRY;
+
+#define KELAB_BUILTIN_DRIVER(driverEntry, name, loadOrder, addDeviceTo)                            \
+    static const KELAB_BUILTIN_DRIVER_ENTRY KeLabBuiltinDriver_##driverEntry                       \
+        __attribute__((section(".kdrivers"), used, aligned(8))) = {name, driverEntry, loadOrder,   \
+                                                                   addDeviceTo}
+
+/*
+ * KeLab addition: a command of the shell on the serial console
+ * (kernel/kd/shell.c), registered where it belongs with one line:
+ *
+ *     KD_COMMAND(timer, "<us> [count]", "send requests to the timer device", TimerCommand);
+ *
+ * Its handler receives the words typed, the command's name first.
+ */
+typedef VOID (*PKD_COMMAND_HANDLER)(ULONG Argc, PCSTR Argv[]);
+
+typedef struct _KD_COMMAND_ENTRY {
+    PCSTR Name;
+    PCSTR Usage; /* the arguments, e.g. "[code]"; "" for none */
+    PCSTR Help;
+    PKD_COMMAND_HANDLER Handler;
+} KD_COMMAND_ENTRY;
+
+#define KD_COMMAND(name, usage, help, handler)                                                     \
+    static const KD_COMMAND_ENTRY KdCommand_##name                                                 \
+        __attribute__((section(".kshell"), used, aligned(8))) = {#name, usage, help, handler}
+
+/* Parses a decimal or 0x-prefixed number argument; on failure prints
+   "<command>: '<text>' is not a number" and returns FALSE. */
+BOOLEAN KdParseNumber(PCSTR Command, PCSTR Text, ULONG64 *Value);
 
 #endif

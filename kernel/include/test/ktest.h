@@ -45,9 +45,9 @@ typedef struct _KTEST_CASE {
 #define KTEST_REGISTER(suite, name, death, demo, code, p1, p2, p3, p4)                             \
     static VOID KtTest_##suite##_##name(VOID);                                                     \
     static const KTEST_CASE KtCase_##suite##_##name                                                \
-        __attribute__((section(".ktest"), used, aligned(8))) = {                                  \
-            #suite, #name, KtTest_##suite##_##name, __FILE__, __LINE__, death, demo, code,         \
-            {p1, p2, p3, p4}};                                                                     \
+        __attribute__((section(".ktest"), used, aligned(8))) = {                                   \
+            #suite, #name, KtTest_##suite##_##name, __FILE__, __LINE__, death,                     \
+            demo,   code,  {p1, p2, p3, p4}};                                                      \
     static VOID KtTest_##suite##_##name(VOID)
 
 #define KTEST(suite, name) KTEST_REGISTER(suite, name, FALSE, FALSE, 0, 0, 0, 0, 0)
@@ -63,8 +63,8 @@ typedef enum _KT_OP { KtEq, KtNe, KtLt, KtLe, KtGt, KtGe } KT_OP;
 
 /* Records a failure (with both values) unless "Left Op Right" holds.
    Integers and pointers are compared as signed 64-bit values. */
-BOOLEAN KtCheck(KT_OP Op, LONG64 Left, LONG64 Right, PCSTR LeftText, PCSTR RightText,
-                PCSTR File, ULONG Line);
+BOOLEAN KtCheck(KT_OP Op, LONG64 Left, LONG64 Right, PCSTR LeftText, PCSTR RightText, PCSTR File,
+                ULONG Line);
 BOOLEAN KtCheckTrue(BOOLEAN Condition, PCSTR Text, PCSTR File, ULONG Line);
 BOOLEAN KtCheckStrEq(PCSTR Left, PCSTR Right, PCSTR LeftText, PCSTR RightText, PCSTR File,
                      ULONG Line);
@@ -75,17 +75,17 @@ VOID KtLog(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
 
 #define KT_CMP_(op, a, b) KtCheck(op, (LONG64)(a), (LONG64)(b), #a, #b, __FILE__, __LINE__)
 
-#define KT_EXPECT_EQ(a, b)     ((void)KT_CMP_(KtEq, a, b))
-#define KT_EXPECT_NE(a, b)     ((void)KT_CMP_(KtNe, a, b))
-#define KT_EXPECT_LT(a, b)     ((void)KT_CMP_(KtLt, a, b))
-#define KT_EXPECT_LE(a, b)     ((void)KT_CMP_(KtLe, a, b))
-#define KT_EXPECT_GT(a, b)     ((void)KT_CMP_(KtGt, a, b))
-#define KT_EXPECT_GE(a, b)     ((void)KT_CMP_(KtGe, a, b))
-#define KT_EXPECT_TRUE(c)      ((void)KtCheckTrue(!!(c), #c, __FILE__, __LINE__))
-#define KT_EXPECT_FALSE(c)     ((void)KtCheckTrue(!(c), "!(" #c ")", __FILE__, __LINE__))
-#define KT_EXPECT_NULL(p)      KT_EXPECT_EQ(p, NULL)
-#define KT_EXPECT_NOT_NULL(p)  KT_EXPECT_NE(p, NULL)
-#define KT_EXPECT_STREQ(a, b)  ((void)KtCheckStrEq((a), (b), #a, #b, __FILE__, __LINE__))
+#define KT_EXPECT_EQ(a, b)    ((void)KT_CMP_(KtEq, a, b))
+#define KT_EXPECT_NE(a, b)    ((void)KT_CMP_(KtNe, a, b))
+#define KT_EXPECT_LT(a, b)    ((void)KT_CMP_(KtLt, a, b))
+#define KT_EXPECT_LE(a, b)    ((void)KT_CMP_(KtLe, a, b))
+#define KT_EXPECT_GT(a, b)    ((void)KT_CMP_(KtGt, a, b))
+#define KT_EXPECT_GE(a, b)    ((void)KT_CMP_(KtGe, a, b))
+#define KT_EXPECT_TRUE(c)     ((void)KtCheckTrue(!!(c), #c, __FILE__, __LINE__))
+#define KT_EXPECT_FALSE(c)    ((void)KtCheckTrue(!(c), "!(" #c ")", __FILE__, __LINE__))
+#define KT_EXPECT_NULL(p)     KT_EXPECT_EQ(p, NULL)
+#define KT_EXPECT_NOT_NULL(p) KT_EXPECT_NE(p, NULL)
+#define KT_EXPECT_STREQ(a, b) ((void)KtCheckStrEq((a), (b), #a, #b, __FILE__, __LINE__))
 
 #define KT_ASSERT_(check)                                                                          \
     do {                                                                                           \
@@ -109,6 +109,10 @@ PKTHREAD KtStartThread(VOID (*Routine)(PVOID Context), PVOID Context, KPRIORITY 
                        KAFFINITY Affinity);
 BOOLEAN KtJoinThread(PKTHREAD Thread, ULONG TimeoutMs);
 VOID KtSleep(ULONG Milliseconds);
+/* Waits until Thread is in a wait (any wait: first make sure, with a flag
+   the thread sets just before, that it reached the one you mean), failing
+   the test if it is not within TimeoutMs. */
+BOOLEAN KtWaitUntilThreadWaits(PKTHREAD Thread, ULONG TimeoutMs);
 
 /* Runs Routine(Context) on processor Number at DISPATCH_LEVEL (as a DPC
    aimed at it) and waits for it to finish. For tests that must put code

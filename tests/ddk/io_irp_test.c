@@ -9,7 +9,6 @@
  * frees the IRP there. Every routine records what it saw.
  */
 #include "io_testlib.h"
-#include "ke.h"
 
 typedef enum _BOTTOM_MODE { CompleteNow, PendFromDpc, PendAndHold } BOTTOM_MODE;
 /* ForgetsLocation: the bug of calling the next driver without preparing

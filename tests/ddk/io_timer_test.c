@@ -8,7 +8,6 @@
  * the APC that sets it also frees the IRP, and cannot run meanwhile.
  */
 #include "io_testlib.h"
-#include "ke.h"
 
 #define BATCH 4 /* requests a thread has outstanding at once */
 

@@ -1,7 +1,11 @@
 /*
- * timerdev.h: what a client of the timer device needs to know.
+ * ntddtimer.h: what a client of the timer device needs to know.
  *
- * The timer device is KeLab's sample function driver. Its "hardware" is a
+ * The timer device is KeLab's sample function driver, and this is its
+ * interface, part of the driver kit as the WDK's ntddser.h and ntddbeep.h
+ * are the serial port's and the beep device's: its clients (the timer
+ * filter, the shell's `timer` command, tests) include this, never the
+ * driver's own headers. Its "hardware" is a
  * kernel timer that fires like an interrupt some time after the driver
  * starts it; a request is done when its interrupt has come. Open it with
  * IoGetDeviceObjectPointer(TIMER_DEVICE_NAME) and send it:
@@ -19,8 +23,8 @@
  * progress. The driver is in drivers/timerdev/; the story is in
  * docs/io-manager.md.
  */
-#ifndef KELAB_TIMERDEV_H
-#define KELAB_TIMERDEV_H
+#ifndef KELAB_NTDDTIMER_H
+#define KELAB_NTDDTIMER_H
 
 #include "wdm.h"
 
@@ -48,8 +52,5 @@ typedef struct _TIMER_STATISTICS {
     ULONG Completed; /* requests finished with data: the last Sequence given */
     ULONG Cancelled; /* requests finished with STATUS_CANCELLED */
 } TIMER_STATISTICS, *PTIMER_STATISTICS;
-
-/* The driver's entry point, for the registry of built-in drivers. */
-DRIVER_INITIALIZE TimerDevDriverEntry;
 
 #endif

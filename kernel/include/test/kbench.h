@@ -23,9 +23,8 @@ typedef struct _KBENCH_CASE {
 
 #define KBENCH(name)                                                                               \
     static VOID KbBench_##name(VOID);                                                              \
-    static const KBENCH_CASE KbCase_##name __attribute__((section(".kbench"), used,                \
-                                                          aligned(8))) = {#name,                   \
-                                                                          KbBench_##name};         \
+    static const KBENCH_CASE KbCase_##name                                                         \
+        __attribute__((section(".kbench"), used, aligned(8))) = {#name, KbBench_##name};           \
     static VOID KbBench_##name(VOID)
 
 /* A timestamp for samples (the time stamp counter: cheap to read, and

@@ -11,7 +11,6 @@
  * when and where completion reaches the requester.
  */
 #include "io_testlib.h"
-#include "ke.h"
 
 #define TAG            'tBoI'
 #define IOSB_UNTOUCHED ((NTSTATUS)0x1BADF00D)
@@ -324,7 +323,7 @@ static VOID WaitForMock(PVOID Context)
     IO_STATUS_BLOCK iosb;
     PIRP irp = IoBuildDeviceIoControlRequest(IOCTL_MOCK(METHOD_NEITHER), t->Device, NULL, 0, NULL,
                                              0, FALSE, &event, &iosb);
-    KeSetPriorityThread(KeGetCurrentThread(), KI_SYSTEM_BASE_PRIORITY); /* no boost left over */
+    KeSetBasePriorityThread(KeGetCurrentThread(), 0); /* base 8, no boost left over */
     if (IoCallDriver(t->Device, irp) == STATUS_PENDING)
         IoTestWait(&event, 5000);
     t->After = KeQueryPriorityThread(KeGetCurrentThread());
@@ -346,8 +345,9 @@ KTEST(io_build, a_waiting_requester_gets_the_completion_boost)
         mock->Held = NULL;
         PKTHREAD waiter = KtStartThread(WaitForMock, &t, 0, 0);
         KT_ASSERT_NOT_NULL(waiter);
-        for (ULONG ms = 0; ms < 5000 && (mock->Held == NULL || waiter->State != Waiting); ms++)
+        for (ULONG ms = 0; ms < 5000 && mock->Held == NULL; ms++)
             KtSleep(1);
+        KT_ASSERT_TRUE(KtWaitUntilThreadWaits(waiter, 5000));
         mock->Boost = boosts[i];
         MockComplete(mock, mock->Held);
         KT_ASSERT_TRUE(KtJoinThread(waiter, 5000));

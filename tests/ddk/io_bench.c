@@ -4,7 +4,7 @@
  * one, and how many requests per second the timer device gets through.
  *
  * The stack is two small drivers of this file, loaded and stacked with
- * the I/O tests' helpers (tests/kernel/io_testlib.c): an upper one that
+ * the I/O tests' helpers (kernel/ktest/io_testlib.c): an upper one that
  * passes device controls down with a completion routine (as
  * drivers/timerfilt does), and a lower one that either completes at once
  * in its dispatch routine or hands the IRP to its thread on another
@@ -13,7 +13,7 @@
  * for the event (set by the completion APC in the requester's thread).
  */
 #include "kbench.h"
-#include "../kernel/io_testlib.h"
+#include "io_testlib.h"
 
 #define ROUND_TRIPS      2000
 #define IOCTL_BENCH_ECHO CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)

@@ -1,23 +1,23 @@
 /*
- * io_testlib.c: drivers and device stacks for the I/O manager's tests.
+ * io_testlib.c: drivers and device stacks for tests that play drivers.
  */
 #include "io_testlib.h"
-#include "ob.h"
 
 /* DriverEntry has no context argument: the dispatch routine for the
-   driver being loaded waits here (tests run one at a time). */
+   driver being loaded waits here, and DriverEntry leaves the driver object
+   it was given (tests run one at a time). */
 static PDRIVER_DISPATCH IoTestNextDispatch;
+static PDRIVER_OBJECT IoTestLoadedDriver;
 
 static VOID IoTestUnload(PDRIVER_OBJECT DriverObject)
 {
     while (DriverObject->DeviceObject != NULL) {
         PDEVICE_OBJECT device = DriverObject->DeviceObject;
-        KIRQL irql;
-        KeAcquireSpinLock(&IopDatabaseLock, &irql);
-        PDEVICE_OBJECT lower = IopLowerDevice(device);
-        KeReleaseSpinLock(&IopDatabaseLock, irql);
-        if (lower != NULL)
+        PDEVICE_OBJECT lower = IoGetLowerDeviceObject(device);
+        if (lower != NULL) {
             IoDetachDevice(lower);
+            ObDereferenceObject(lower);
+        }
         IoDeleteDevice(device);
     }
 }
@@ -28,20 +28,24 @@ static NTSTATUS IoTestDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING R
     for (ULONG i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION && IoTestNextDispatch; i++)
         DriverObject->MajorFunction[i] = IoTestNextDispatch;
     DriverObject->DriverUnload = IoTestUnload;
+    IoTestLoadedDriver = DriverObject;
     return STATUS_SUCCESS;
 }
 
 PDRIVER_OBJECT IoTestLoadDriver(PCWSTR Name, PDRIVER_DISPATCH Dispatch)
 {
-    PDRIVER_OBJECT driver = NULL;
+    UNICODE_STRING name;
+    RtlInitUnicodeString(&name, Name);
     IoTestNextDispatch = Dispatch;
-    KT_EXPECT_EQ(IopLoadDriver(Name, IoTestDriverEntry, &driver), STATUS_SUCCESS);
-    return driver;
+    IoTestLoadedDriver = NULL;
+    NTSTATUS status = IoCreateDriver(&name, IoTestDriverEntry);
+    KT_EXPECT_EQ(status, STATUS_SUCCESS);
+    return NT_SUCCESS(status) ? IoTestLoadedDriver : NULL;
 }
 
 VOID IoTestUnloadDriver(PDRIVER_OBJECT Driver)
 {
-    KT_EXPECT_EQ(IopUnloadDriver(Driver), STATUS_SUCCESS);
+    KT_EXPECT_EQ(IoDeleteDriver(Driver), STATUS_SUCCESS);
 }
 
 PDEVICE_OBJECT IoTestAddDevice(PDRIVER_OBJECT Driver, ULONG ExtensionSize, PCWSTR Name,

@@ -1,5 +1,7 @@
 /*
- * io_testlib.h: drivers and device stacks for the I/O manager's tests.
+ * io_testlib.h: drivers and device stacks for tests that play drivers
+ * (part of the test kit: the I/O tests, white-box and driver-level, and the
+ * I/O benchmark use it).
  *
  * A test loads a driver of its own (every dispatch entry one routine of
  * the test's), builds a stack of that driver's devices, sends IRPs, and
@@ -10,8 +12,8 @@
 #define KELAB_IO_TESTLIB_H
 
 #include "ktest.h"
-#include "io.h"
-#include "../../drivers/timerdev/timerdev.h"
+#include "wdm.h"
+#include "ntddtimer.h"
 
 /* A loaded driver whose every MajorFunction entry is Dispatch (NULL:
    the I/O manager's default, which fails every request). */
