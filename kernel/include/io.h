@@ -12,4 +12,19 @@
    every built-in driver (KELAB_BUILTIN_DRIVER), in their load order. */
 VOID IoInitSystem(VOID);
 
+/* pnp.c: Plug and Play work under way. The PnP manager's thread counts
+   as busy while it has nodes to look at; a bus that discovers devices in
+   a thread of its own (the USB core's hub) says when it is at work, so
+   that IoWaitForPnpIdle, which the test runner calls before the tests,
+   returns once the machine's devices have all been found and started.
+   PASSIVE_LEVEL for the wait. */
+VOID IoBeginPnpActivity(VOID);
+VOID IoEndPnpActivity(VOID);
+VOID IoWaitForPnpIdle(VOID);
+
+/* pnp.c: an IRP_MN_QUERY_ID answer made of Count ASCII strings: each in
+   UTF-16 ending with a 0, the list with an empty one, from nonpaged pool
+   (the PnP manager frees it). NULL if out of memory. */
+PWSTR IoBuildIdList(const PCSTR *Ids, ULONG Count);
+
 #endif
