@@ -146,12 +146,4 @@ PUSB_COMMON_DESCRIPTOR USBD_ParseDescriptors(PVOID DescriptorBuffer, ULONG Total
 PURB USBD_CreateConfigurationRequestEx(PUSB_CONFIGURATION_DESCRIPTOR ConfigurationDescriptor,
                                        PUSBD_INTERFACE_LIST_ENTRY InterfaceList);
 
-/* Checks a configuration descriptor as the USB core checks a device's:
-   USBD_STATUS_SUCCESS, or the first fault with *Offset pointing at the
-   descriptor at fault. Level and Tag are accepted as on Windows (KeLab
-   always checks everything; it allocates nothing). */
-USBD_STATUS USBD_ValidateConfigurationDescriptor(PUSB_CONFIGURATION_DESCRIPTOR ConfigDesc,
-                                                 ULONG BufferLength, USHORT Level, PUCHAR *Offset,
-                                                 ULONG Tag);
-
 #endif
