@@ -11,6 +11,7 @@
 #include "ke.h"
 #include "ex.h"
 #include "hal.h"
+#include "io.h"
 
 #define KT_MAX_CASES 1024
 #define KT_NAME_MAX  96
@@ -64,15 +65,23 @@ static VOID KtFullName(const KTEST_CASE *c, PSTR Buffer, SIZE_T Size)
 
 /* Marks which cases this boot runs: normal tests that match the filter
    and come after kelab.after. */
+/* Does the case need the dongle this boot has (Dongle, empty: none)? */
+static BOOLEAN KtDongleMatches(const KTEST_CASE *c, PCSTR Dongle)
+{
+    return strcmp(c->Dongle != NULL ? c->Dongle : "", Dongle) == 0;
+}
+
 static ULONG KtSelectCases(BOOLEAN Selected[])
 {
-    CHAR filter[256] = "*", after[KT_NAME_MAX] = "", name[KT_NAME_MAX];
+    CHAR filter[256] = "*", after[KT_NAME_MAX] = "", name[KT_NAME_MAX], dongle[64] = "";
     KeGetBootOption("kelab.filter", filter, sizeof(filter));
+    KeGetBootOption("kelab.dongle", dongle, sizeof(dongle));
     BOOLEAN started = !KeGetBootOption("kelab.after", after, sizeof(after));
     ULONG count = 0;
     for (ULONG i = 0; i < KtCaseCount; i++) {
         KtFullName(KtCases[i], name, sizeof(name));
-        Selected[i] = started && !KtCases[i]->Death && RtlGlobListMatch(filter, name);
+        Selected[i] = started && !KtCases[i]->Death && KtDongleMatches(KtCases[i], dongle) &&
+                      RtlGlobListMatch(filter, name);
         count += Selected[i];
         if (!started && strcmp(name, after) == 0)
             started = TRUE;
@@ -163,6 +172,9 @@ static BOOLEAN KtSuiteSeen(ULONG Index, const BOOLEAN Selected[])
 VOID KtRunTests(VOID)
 {
     static BOOLEAN selected[KT_MAX_CASES];
+    /* The machine's devices found and started first: a test sees them
+       all, and their drivers' memory is not counted against it. */
+    IoWaitForPnpIdle();
     KtCollectCases();
     KtSelectCases(selected);
 
@@ -199,6 +211,10 @@ VOID KtListTests(VOID)
     for (ULONG i = 0; i < KtCaseCount; i++) {
         const KTEST_CASE *c = KtCases[i];
         KtFullName(c, name, sizeof(name));
+        if (!c->Death && c->Dongle != NULL) {
+            DbgPrint("# kelab-test: %s dongle=%s\n", name, c->Dongle);
+            continue;
+        }
         if (!c->Death) {
             DbgPrint("# kelab-test: %s\n", name);
             continue;
