@@ -238,7 +238,7 @@ test:
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all host-tests
 	+$(Q)$(DONGLE_MAKE) tests
-	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) \
+	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) --dongle $(DONGLE_BIN) \
 		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs \
 		$(if $(T),--filter '$(T)') \
 		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest --host-tests tests/e2e \
