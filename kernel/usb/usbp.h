@@ -181,6 +181,31 @@ USBD_STATUS UsbpResetPipe(PUSBP_DEVICE Device, PUSBP_PIPE Pipe, BOOLEAN ResetHos
 /* Back to the unconfigured state enumeration left it in. */
 VOID UsbpClosePipes(PUSBP_DEVICE Device);
 
+/* query.c: a controller and one of its ports, copied under the locks. */
+typedef struct _USBP_SNAPSHOT {
+    ULONG Bus;
+    PDEVICE_OBJECT HcFdo; /* referenced */
+    ULONG PortCount;
+    BOOLEAN Present;
+    PDEVICE_OBJECT Pdo; /* referenced when Present */
+    ULONG Number;
+    USB_DEVICE_SPEED Speed;
+    UCHAR Address;
+    USBP_DEVICE_STATE State;
+    CHAR Reason[USB_DESC_REASON_MAX];
+    USHORT VendorId, ProductId;
+    CHAR Manufacturer[USBP_MAX_STRING], Product[USBP_MAX_STRING], Serial[USBP_MAX_STRING];
+    UCHAR ConfigurationValue;
+    ULONG PipeCount; /* the default pipe first */
+    USBP_PIPE Pipes[USBP_MAX_PIPES + 1];
+} USBP_SNAPSHOT;
+
+/* Controller Index (in registration order) and the device on its Port
+   (0: just the controller); FALSE when there is no such controller.
+   UsbpForget drops the references the snapshot holds. */
+BOOLEAN UsbpSnapshot(ULONG Index, ULONG Port, USBP_SNAPSHOT *Snapshot);
+VOID UsbpForget(USBP_SNAPSHOT *Snapshot);
+
 /* usbmon.c: the records of a transfer's start and end (up to
    DISPATCH_LEVEL, no lock held); the capture's start, at boot with
    kelab.usbmon=1. */
