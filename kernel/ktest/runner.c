@@ -12,6 +12,7 @@
 #include "ex.h"
 #include "hal.h"
 #include "io.h"
+#include "usbcore.h"
 
 #define KT_MAX_CASES 1024
 #define KT_NAME_MAX  96
@@ -169,11 +170,30 @@ static BOOLEAN KtSuiteSeen(ULONG Index, const BOOLEAN Selected[])
     return FALSE;
 }
 
+/* A dongle plugged in after boot (kelab.dongle=...,plug=late): its
+   arrival is waited for, so that the tests find it enumerated. */
+static VOID KtWaitForLateDongle(VOID)
+{
+    CHAR dongle[64] = "";
+    USB_DEVICE_SUMMARY device;
+    KeGetBootOption("kelab.dongle", dongle, sizeof(dongle));
+    if (!RtlGlobListMatch("*plug=late*", dongle))
+        return;
+    for (ULONG waited = 0; UsbQueryDevices(&device, 1) == 0; waited += 10) {
+        if (waited >= 30000) {
+            DbgPrint("# ktest: kelab.dongle says plug=late, but no USB device came in 30 s\n");
+            return;
+        }
+        KtSleep(10);
+    }
+}
+
 VOID KtRunTests(VOID)
 {
     static BOOLEAN selected[KT_MAX_CASES];
     /* The machine's devices found and started first: a test sees them
        all, and their drivers' memory is not counted against it. */
+    KtWaitForLateDongle();
     IoWaitForPnpIdle();
     KtCollectCases();
     KtSelectCases(selected);

@@ -77,6 +77,8 @@ class KernelContract(unittest.TestCase):
                          ["--mode", "loopback", "--test"])
         self.assertEqual(ktest.dongle_arguments("bad-descriptors=zero-packet"),
                          ["--bad-descriptors", "zero-packet"])
+        self.assertEqual(ktest.dongle_arguments("bad-descriptors=interfaces,plug=late"),
+                         ["--bad-descriptors", "interfaces", "--late"])
 
     def test_malformed_death_line(self):
         registry = ktest.parse_list("# kelab-death: pool.x 0xC2 7 * *\r\n")
