@@ -242,6 +242,8 @@ VOID KtListTests(VOID)
         DbgPrint("# kelab-death: %s 0x%08X", name, c->DeathCode);
         for (ULONG p = 0; p < 4; p++)
             KtPrintParameter(c->DeathParameters[p]);
+        if (c->Dongle != NULL)
+            DbgPrint(" dongle=%s", c->Dongle);
         DbgPrint("\n");
     }
     HalExitEmulator(HalExitPass);
@@ -251,6 +253,8 @@ VOID KtRunDeathTest(VOID)
 {
     CHAR wanted[KT_NAME_MAX] = "", name[KT_NAME_MAX];
     KtCollectCases();
+    KtWaitForLateDongle();
+    IoWaitForPnpIdle(); /* as for the other tests: the devices found */
     KeGetBootOption("kelab.test", wanted, sizeof(wanted));
     DbgPrint("KTAP version 1\n1..1\n");
     for (ULONG i = 0; i < KtCaseCount; i++) {

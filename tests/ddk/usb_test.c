@@ -342,3 +342,46 @@ KTEST_DONGLE(usb, unplug_and_replug_with_requests_outstanding, USB_TEST_DONGLE)
     KT_EXPECT_TRUE(UsbTestHsiLoopback(d, 100000, 2));
     UsbTestClose(d);
 }
+
+/* ---- what a completion routine may not do ------------------------------------- */
+
+static KEVENT NeverSet;
+
+/* A URB's completion routine runs in the controller's DPC: waiting there
+   has no thread to block, ATTEMPTED_SWITCH_FROM_DPC. */
+static NTSTATUS CompletionThatWaits(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+    UNREFERENCED_PARAMETER(Context);
+    KeWaitForSingleObject(&NeverSet, Executive, KernelMode, FALSE, NULL);
+    return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+/* The bulk IN waits for data (queued well before the data comes, so it
+   is the DPC that completes it), then a message in loopback fills it. */
+KTEST_DEATH_DONGLE(usb, completion_routine_waits, USB_TEST_DONGLE, ATTEMPTED_SWITCH_FROM_DPC,
+                   KT_ANY, 0, KT_ANY, 0)
+{
+    static USB_TEST_REQUEST in, out;
+    static UCHAR buffer[HSI_MAX_XFER], message[HSI_MSG_HDR_SIZE + 4];
+    PUSB_TEST_DEVICE d = UsbTestOpen(OPEN_TIMEOUT);
+    KT_ASSERT_NOT_NULL(d);
+    KT_ASSERT_TRUE(UsbTestHsiBringUp(d));
+    KeInitializeEvent(&NeverSet, NotificationEvent, FALSE);
+
+    UsbTestBuildTransfer(&in, &d->BulkIn, buffer, sizeof(buffer));
+    PIRP irp = IoAllocateIrp(d->Lower->StackSize, FALSE);
+    PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(irp);
+    next->MajorFunction = IRP_MJ_INTERNAL_DEVICE_CONTROL;
+    next->Parameters.DeviceIoControl.IoControlCode = IOCTL_INTERNAL_USB_SUBMIT_URB;
+    next->Parameters.Others.Argument1 = &in.Urb;
+    IoSetCompletionRoutine(irp, CompletionThatWaits, NULL, TRUE, TRUE, TRUE);
+    IoCallDriver(d->Lower, irp);
+
+    struct hsi_msg_hdr h = {.channel = 0, .flags = HSI_MSG_LAST, .seq = d->TxSeq++, .length = 4};
+    hsi_msg_hdr_put(message, &h);
+    UsbTestBuildTransfer(&out, &d->BulkOut, message, sizeof(message));
+    UsbTestSubmit(d, &out);
+    KtSleep(5000); /* the bug check comes first */
+}

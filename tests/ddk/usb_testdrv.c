@@ -8,6 +8,7 @@ static KSPIN_LOCK UsbTestLock;
 static PUSB_TEST_DEVICE UsbTestCurrent; /* UsbTestLock: started and not removing */
 static KEVENT UsbTestChanged;           /* a device came or went */
 static volatile LONG UsbTestAddedCount, UsbTestRemovedCount;
+static volatile BOOLEAN UsbTestLoaded; /* the PnP manager loads the driver for the first device */
 
 /* ---- requests ---------------------------------------------------------------- */
 
@@ -270,6 +271,7 @@ static NTSTATUS UsbTestDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING 
     KeInitializeEvent(&UsbTestChanged, SynchronizationEvent, FALSE);
     DriverObject->MajorFunction[IRP_MJ_PNP] = UsbTestDispatchPnp;
     DriverObject->DriverExtension->AddDevice = UsbTestAddDevice;
+    UsbTestLoaded = TRUE;
     return STATUS_SUCCESS;
 }
 
@@ -282,6 +284,11 @@ KELAB_PNP_DRIVER(UsbTestDriverEntry, L"\\Driver\\UsbTest", UsbTestIds);
 PUSB_TEST_DEVICE UsbTestOpen(ULONG TimeoutMs)
 {
     ULONG64 deadline = KeQueryInterruptTime() + (ULONG64)TimeoutMs * 10000;
+    if (!UsbTestLoaded) { /* the tests run once the devices found are started */
+        KtLog("\\Driver\\UsbTest was never loaded: no HSI dongle was found");
+        KtFail();
+        return NULL;
+    }
     for (;;) {
         KIRQL irql;
         KeAcquireSpinLock(&UsbTestLock, &irql);

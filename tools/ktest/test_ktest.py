@@ -68,6 +68,11 @@ class KernelContract(unittest.TestCase):
                                             "usb.refused": "bad-descriptors=short"})
         self.assertEqual(registry.errors, [])
 
+    def test_death_tests_with_a_dongle(self):
+        registry = ktest.parse_list("# kelab-death: usb.w 0x000000B8 * 0x0 * 0x0 dongle=mode=loopback\n")
+        self.assertEqual([(d.name, d.code, d.params, d.dongle) for d in registry.deaths],
+                         [("usb.w", 0xB8, [None, 0, None, 0], "mode=loopback")])
+
     def test_malformed_dongle(self):
         registry = ktest.parse_list("# kelab-test: usb.x dongle=--mode\n")
         self.assertEqual(registry.errors, ["malformed dongle: # kelab-test: usb.x dongle=--mode"])

@@ -64,6 +64,8 @@ typedef struct _KTEST_CASE {
     KTEST_REGISTER(suite, name, TRUE, FALSE, code, p1, p2, p3, p4, NULL)
 #define KTEST_DONGLE(suite, name, dongle)                                                          \
     KTEST_REGISTER(suite, name, FALSE, FALSE, 0, 0, 0, 0, 0, dongle)
+#define KTEST_DEATH_DONGLE(suite, name, dongle, code, p1, p2, p3, p4)                              \
+    KTEST_REGISTER(suite, name, TRUE, FALSE, code, p1, p2, p3, p4, dongle)
 /* Tests that fail on purpose, to check that failures are reported. */
 #define KTEST_DEMO(suite, name) KTEST_REGISTER(suite, name, FALSE, TRUE, 0, 0, 0, 0, 0, NULL)
 #define KTEST_DEMO_DEATH(suite, name, code, p1, p2, p3, p4)                                        \
