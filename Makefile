@@ -11,6 +11,7 @@ MEM       ?= 512M     # guest memory
 ACCEL     ?= tcg      # tcg (software, multi-threaded) or kvm (real hardware only)
 QEMUEXTRA ?=          # extra QEMU arguments for run/debug
 DONGLE    ?= modem    # far end of the HSI dongle for run and debug: loopback, echo, modem, or none
+PCAP      ?= 0        # 1: run and debug capture every USB transfer the kernel makes in build/usb.pcap
 T         ?=          # filter: globs on suite.case (make test) or benchmark names (make bench), comma-separated
 TEST_CPUS ?= 1,2,4    # the processor counts make test runs every kernel test with
 BENCH_CPUS ?= 1,2,4,8 # the processor counts make bench runs the in-kernel benchmarks with
@@ -23,6 +24,7 @@ CPUS := $(strip $(CPUS))
 MEM := $(strip $(MEM))
 ACCEL := $(strip $(ACCEL))
 DONGLE := $(strip $(DONGLE))
+PCAP := $(strip $(PCAP))
 T := $(strip $(T))
 TEST_CPUS := $(strip $(TEST_CPUS))
 BENCH_CPUS := $(strip $(BENCH_CPUS))
@@ -206,7 +208,7 @@ fuzz:
 	+$(Q)$(DONGLE_MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # ---- running ---------------------------------------------------------------
-QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL)
+QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL) $(if $(filter 1,$(PCAP)),--usbmon $(B)/usb.pcap)
 
 deps:
 	$(Q)tools/deps
@@ -280,7 +282,7 @@ help:
 	@echo "  cflags FILE=f  the command that compiles kernel source f (its include path depends on where f is)"
 	@echo "  clean          remove build output"
 	@echo "Variables (make VAR=value):"
-	@echo "  CPUS=$(CPUS)  MEM=$(MEM)  ACCEL=$(ACCEL)  QEMUEXTRA=...  DONGLE=$(DONGLE)"
+	@echo "  CPUS=$(CPUS)  MEM=$(MEM)  ACCEL=$(ACCEL)  QEMUEXTRA=...  DONGLE=$(DONGLE)  PCAP=$(PCAP)"
 	@echo "  T=GLOB[,GLOB]  TEST_CPUS=$(TEST_CPUS)  BENCH_CPUS=$(BENCH_CPUS)  JOBS=$(JOBS)  WERROR=$(WERROR)"
 	@echo "  FUZZ_SECONDS=$(FUZZ_SECONDS)  V=1"
 	@echo "  (see README.md, 'Make targets and variables', for what each one does)"

@@ -30,4 +30,8 @@ typedef struct _USB_DEVICE_SUMMARY {
    order; returns how many there are. PASSIVE_LEVEL. */
 ULONG UsbQueryDevices(PUSB_DEVICE_SUMMARY Devices, ULONG Count);
 
+/* Waits until every usbmon record made so far has gone out of the capture
+   port (returns at once when nothing is captured). PASSIVE_LEVEL. */
+VOID UsbFlushCapture(VOID);
+
 #endif

@@ -212,6 +212,7 @@ VOID KtRunTests(VOID)
     }
     DbgPrint("# Totals: pass:%u fail:%u skip:%u total:%u\n", totals.Pass, totals.Fail, totals.Skip,
              totals.Pass + totals.Fail + totals.Skip);
+    UsbFlushCapture(); /* a capture of a test boot (kelab-qemu --usbmon) is whole */
     HalExitEmulator(totals.Fail == 0 ? HalExitPass : HalExitFail);
 }
 

@@ -9,7 +9,9 @@
  * this file keeps them in a ring and a thread of its own writes the ring
  * out through the capture port: an I/O port where QEMU's isa-debugcon
  * device writes whatever it receives to a file (`make run PCAP=1` adds
- * it, and the file is build/usb.pcap). The records are made where the
+ * it, and the file is build/usb.pcap). Capture starts at boot when the
+ * port is there, so that the first enumeration is in the file; `usbmon
+ * stop` and `usbmon start` pause and resume it. The records are made where the
  * transfers are, at up to DISPATCH_LEVEL; the slow part, one port write
  * per byte, waits for the thread.
  *
@@ -19,7 +21,7 @@
  */
 #include "usbp.h"
 #include "usbmon.h"
-#include "ke.h"
+#include "usbcore.h"
 
 #define USBP_MONITOR_TAG      'nmsU'
 #define USBP_MONITOR_PORT     ((PUCHAR)0x4A0)
@@ -29,14 +31,16 @@
 #define USBP_MONITOR_CHUNK    (64 * 1024)
 
 static KSPIN_LOCK UsbpMonitorLock;
-static PUCHAR UsbpMonitorRing;         /* UsbpMonitorLock; from pool at the first start */
-static ULONG UsbpMonitorHead;          /* UsbpMonitorLock: where the next record goes */
-static ULONG UsbpMonitorUsed;          /* UsbpMonitorLock: bytes waiting for the thread */
-static volatile BOOLEAN UsbpMonitorOn; /* UsbpMonitorLock to change */
-static ULONG64 UsbpMonitorRecords;     /* UsbpMonitorLock */
-static ULONG64 UsbpMonitorDropped;     /* UsbpMonitorLock */
-static ULONG64 UsbpMonitorWritten;     /* the thread's: bytes out of the port */
-static KEVENT UsbpMonitorWork;         /* the ring has bytes */
+static PUCHAR UsbpMonitorRing;              /* UsbpMonitorLock; from pool at the first start */
+static ULONG UsbpMonitorHead;               /* UsbpMonitorLock: where the next record goes */
+static ULONG UsbpMonitorUsed;               /* UsbpMonitorLock: bytes waiting for the thread */
+static volatile BOOLEAN UsbpMonitorOn;      /* UsbpMonitorLock to change */
+static ULONG64 UsbpMonitorRecords;          /* UsbpMonitorLock */
+static ULONG64 UsbpMonitorDropped;          /* UsbpMonitorLock */
+static ULONG64 UsbpMonitorAppended;         /* UsbpMonitorLock: bytes ever put in the ring */
+static volatile ULONG64 UsbpMonitorWritten; /* the thread's: bytes out of the port */
+static KEVENT UsbpMonitorProgress;          /* the thread wrote a chunk */
+static KEVENT UsbpMonitorWork;              /* the ring has bytes */
 
 /* Copies Length bytes in at the head. Lock held, room checked. */
 static VOID UsbpMonitorPut(const VOID *Data, ULONG Length)
@@ -49,6 +53,7 @@ static VOID UsbpMonitorPut(const VOID *Data, ULONG Length)
         RtlCopyMemory(UsbpMonitorRing + UsbpMonitorHead, p, n);
         UsbpMonitorHead = (UsbpMonitorHead + n) % USBP_MONITOR_RING;
         UsbpMonitorUsed += n;
+        UsbpMonitorAppended += n;
         p += n;
         Length -= n;
     }
@@ -117,7 +122,8 @@ static LONG UsbpMonitorStatus(USBD_STATUS Status)
 static VOID UsbpMonitorRecord(PUSBP_TRANSFER Transfer, BOOLEAN Completion)
 {
     const USBHC_TRANSFER *hc = &Transfer->Hc;
-    ULONG64 now = KeQueryInterruptTime() / 10; /* microseconds since boot */
+    LARGE_INTEGER frequency, ticks = KeQueryPerformanceCounter(&frequency);
+    ULONG64 now = (ULONG64)ticks.QuadPart / ((ULONG64)frequency.QuadPart / 1000000); /* us */
     UCHAR header[USBMON_RECORD_LENGTH];
 
     if (!UsbpMonitorOn)
@@ -182,6 +188,7 @@ static VOID UsbpMonitorThread(PVOID Context)
                 break;
             WRITE_PORT_BUFFER_UCHAR(USBP_MONITOR_PORT, chunk, n);
             UsbpMonitorWritten += n;
+            KeSetEvent(&UsbpMonitorProgress, IO_NO_INCREMENT, FALSE);
         }
     }
 }
@@ -238,16 +245,24 @@ static NTSTATUS UsbpMonitorStart(VOID)
 
 VOID UsbpMonitorInitialize(VOID)
 {
-    CHAR value[8];
     KeInitializeSpinLock(&UsbpMonitorLock);
     KeInitializeEvent(&UsbpMonitorWork, SynchronizationEvent, FALSE);
-    if (!KeGetBootOption("kelab.usbmon", value, sizeof(value)) || strcmp(value, "1") != 0)
-        return;
-    NTSTATUS status = UsbpMonitorStart();
-    if (!NT_SUCCESS(status))
-        DbgPrint("usbmon: kelab.usbmon=1 but no capture (0x%08X): is QEMU's isa-debugcon at "
-                 "port 0x4a0?\n",
-                 (ULONG)status);
+    KeInitializeEvent(&UsbpMonitorProgress, SynchronizationEvent, FALSE);
+    if (UsbpMonitorPortPresent() && NT_SUCCESS(UsbpMonitorStart()))
+        DbgPrint("usbmon: capturing USB transfers to the capture port (0x4a0)\n");
+}
+
+VOID UsbFlushCapture(VOID)
+{
+    KIRQL irql;
+    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);
+    KeAcquireSpinLock(&UsbpMonitorLock, &irql);
+    ULONG64 target = UsbpMonitorAppended;
+    KeReleaseSpinLock(&UsbpMonitorLock, irql);
+    while (UsbpMonitorWritten < target) {
+        LARGE_INTEGER poll = {.QuadPart = -10 * 10000}; /* a chunk may have gone meanwhile */
+        KeWaitForSingleObject(&UsbpMonitorProgress, Executive, KernelMode, FALSE, &poll);
+    }
 }
 
 static VOID UsbpMonitorCommand(ULONG Argc, PCSTR Argv[])

@@ -207,8 +207,8 @@ BOOLEAN UsbpSnapshot(ULONG Index, ULONG Port, USBP_SNAPSHOT *Snapshot);
 VOID UsbpForget(USBP_SNAPSHOT *Snapshot);
 
 /* usbmon.c: the records of a transfer's start and end (up to
-   DISPATCH_LEVEL, no lock held); the capture's start, at boot with
-   kelab.usbmon=1. */
+   DISPATCH_LEVEL, no lock held); the capture's start, at boot if QEMU
+   offers the capture port. */
 VOID UsbpMonitorSubmit(PUSBP_TRANSFER Transfer);
 VOID UsbpMonitorComplete(PUSBP_TRANSFER Transfer);
 VOID UsbpMonitorInitialize(VOID);
