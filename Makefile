@@ -253,6 +253,7 @@ bench:
 	$(Q)python3 tools/bench/boot-time --kernel $(B)/kernel.elf --cpus $(CPUS)
 	@echo
 	$(Q)python3 tools/bench/kernel-benchmarks --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL) \
+		--dongle $(DONGLE_BIN) \
 		$(if $(T),--filter '$(T)')
 	@echo
 	+$(Q)$(DONGLE_MAKE) bench

@@ -29,6 +29,7 @@ static const USBHC_CONTROLLER_INTERFACE XhciInterface = {
     .DeleteDevice = XhciDeleteDevice,
     .SubmitTransfer = XhciSubmitTransfer,
     .CancelTransfer = XhciCancelTransfer,
+    .QueryCounters = XhciQueryCounters,
 };
 
 /* "\Device\USBFDO-<Number>" in Buffer. */

@@ -101,3 +101,14 @@ VOID XhciDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID Syst
             UsbHcPortChanged(controller->Core, port);
     }
 }
+
+VOID XhciQueryCounters(PVOID Context, PUSBHC_COUNTERS Counters)
+{
+    PXHCI_CONTROLLER controller = Context;
+    KIRQL irql;
+    Counters->Interrupts = (ULONG64)__atomic_load_n(&controller->Interrupts, __ATOMIC_RELAXED);
+    KeAcquireSpinLock(&controller->Lock, &irql);
+    Counters->Dpcs = controller->Dpcs;
+    Counters->Events = controller->Events;
+    KeReleaseSpinLock(&controller->Lock, irql);
+}

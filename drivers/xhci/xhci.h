@@ -217,6 +217,7 @@ VOID XhciStopController(PXHCI_CONTROLLER Controller);
 /* interrupt.c */
 KMESSAGE_SERVICE_ROUTINE XhciInterruptService;
 KDEFERRED_ROUTINE XhciDpc;
+VOID XhciQueryCounters(PVOID Context, PUSBHC_COUNTERS Counters);
 
 /* port.c */
 NTSTATUS XhciReadProtocols(PXHCI_CONTROLLER Controller);

@@ -10,6 +10,7 @@
 #include "wdm.h"
 #include "usbspec.h"
 #include "usbdesc.h"
+#include "usbhc.h"
 
 /* A USB device as the core sees it. */
 typedef struct _USB_DEVICE_SUMMARY {
@@ -29,6 +30,10 @@ typedef struct _USB_DEVICE_SUMMARY {
 /* The devices present, at most Count of them in Devices, in bus and port
    order; returns how many there are. PASSIVE_LEVEL. */
 ULONG UsbQueryDevices(PUSB_DEVICE_SUMMARY Devices, ULONG Count);
+
+/* The counters of host controller Bus (from 1): FALSE if there is none.
+   Up to DISPATCH_LEVEL. */
+BOOLEAN UsbQueryControllerCounters(ULONG Bus, PUSBHC_COUNTERS Counters);
 
 /* Waits until every usbmon record made so far has gone out of the capture
    port (returns at once when nothing is captured). PASSIVE_LEVEL. */

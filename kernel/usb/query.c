@@ -94,3 +94,21 @@ ULONG UsbQueryDevices(PUSB_DEVICE_SUMMARY Devices, ULONG Count)
     }
     return found;
 }
+
+BOOLEAN UsbQueryControllerCounters(ULONG Bus, PUSBHC_COUNTERS Counters)
+{
+    PUSBP_CONTROLLER found = NULL;
+    KIRQL irql;
+    KeAcquireSpinLock(&UsbpControllersLock, &irql);
+    for (PLIST_ENTRY e = UsbpControllers.Flink; e != &UsbpControllers; e = e->Flink) {
+        PUSBP_CONTROLLER c = CONTAINING_RECORD(e, USBP_CONTROLLER, Entry);
+        if (c->Number + 1 == Bus)
+            found = c;
+    }
+    /* The controller driver's routine takes only its own lock, which is
+       never held while it calls the core. */
+    if (found != NULL)
+        found->Hc->QueryCounters(found->HcContext, Counters);
+    KeReleaseSpinLock(&UsbpControllersLock, irql);
+    return found != NULL;
+}

@@ -63,6 +63,13 @@ typedef struct _USBHC_TRANSFER {
     PVOID CoreContext;   /* the core's */
 } USBHC_TRANSFER, *PUSBHC_TRANSFER;
 
+/* What the HCD has done, for the shell and benchmarks. */
+typedef struct _USBHC_COUNTERS {
+    ULONG64 Interrupts; /* its ISR ran */
+    ULONG64 Dpcs;       /* its DPC ran */
+    ULONG64 Events;     /* events it handled (transfers, commands, ports) */
+} USBHC_COUNTERS, *PUSBHC_COUNTERS;
+
 /* What the HCD offers. Routines marked PASSIVE may wait (they run in the
    core's thread); the others may be called at any IRQL up to
    DISPATCH_LEVEL and must not wait. Context is the one the HCD gave at
@@ -74,14 +81,14 @@ typedef struct _USBHC_CONTROLLER_INTERFACE {
     NTSTATUS (*ResetPort)(PVOID Context, ULONG Port, PUSBHC_PORT_STATUS Status);
     /* PASSIVE. Gives the device on Port an address, with endpoint 0 of
        MaxPacketSize0 bytes; *Device is its handle, *Address its address. */
-    NTSTATUS (*CreateDevice)
+    NTSTATUS(*CreateDevice)
     (PVOID Context, ULONG Port, USB_DEVICE_SPEED Speed, USHORT MaxPacketSize0,
      USBHC_DEVICE_HANDLE *Device, PUCHAR Address);
     /* PASSIVE. Endpoint 0's packet size, once the device descriptor gave it. */
     NTSTATUS (*SetMaxPacketSize0)(PVOID Context, USBHC_DEVICE_HANDLE Device, USHORT MaxPacketSize0);
     /* PASSIVE. Makes Endpoints (Count of them, no endpoint 0) the device's
        endpoints, dropping any others; Count 0 drops them all. */
-    NTSTATUS (*ConfigureEndpoints)
+    NTSTATUS(*ConfigureEndpoints)
     (PVOID Context, USBHC_DEVICE_HANDLE Device, const USBHC_ENDPOINT *Endpoints, ULONG Count);
     /* PASSIVE. After a STALL: clears the controller's halt of the
        endpoint and starts the transfers still queued on it again. */
@@ -96,6 +103,8 @@ typedef struct _USBHC_CONTROLLER_INTERFACE {
        USBD_STATUS_CANCELED, or with its real result if it was finishing
        anyway. The transfers queued behind it on its endpoint go on. */
     VOID (*CancelTransfer)(PVOID Context, PUSBHC_TRANSFER Transfer);
+    /* Any IRQL up to DISPATCH_LEVEL: its counters so far. */
+    VOID (*QueryCounters)(PVOID Context, PUSBHC_COUNTERS Counters);
 } USBHC_CONTROLLER_INTERFACE, *PUSBHC_CONTROLLER_INTERFACE;
 
 /* PASSIVE. The HCD's device is started and its root ports ready:
