@@ -87,7 +87,7 @@ VOID XhciSubmitCommand(PXHCI_CONTROLLER Controller, PXHCI_COMMAND Command)
     Controller->CommandsIssued++;
     if (Controller->Commands.Flink == &Command->Entry)
         XhciArmCommandTimer(Controller);
-    if (!Controller->Aborting && !Controller->HoldCommands)
+    if (!Controller->Aborting)
         XhciRingDoorbell(Controller, 0, 0);
     KeReleaseSpinLock(&Controller->Lock, irql);
 }

@@ -168,8 +168,6 @@ typedef struct _XHCI_CONTROLLER {
     PUSBHC_CONTROLLER Core; /* set at start, cleared at stop (PnP IRPs are serialized) */
     BOOLEAN Removed;        /* surprise removed: the hardware is gone */
 
-    BOOLEAN HoldCommands; /* fault injection: queue commands without the doorbell */
-
     /* Counters for `xhci`. The ISR's are atomic; the rest are Lock's. */
     volatile LONG64 Interrupts;
     ULONG64 Dpcs, Events, EventsRefused, HostControllerEvents, CommandsIssued, CommandsTimedOut;
