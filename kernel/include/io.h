@@ -25,6 +25,7 @@ VOID IoWaitForPnpIdle(VOID);
 /* pnp.c: an IRP_MN_QUERY_ID answer made of Count ASCII strings: each in
    UTF-16 ending with a 0, the list with an empty one, from nonpaged pool
    (the PnP manager frees it). NULL if out of memory. */
-PWSTR IoBuildIdList(const PCSTR *Ids, ULONG Count);
+#define IO_MAX_ID 64 /* characters of one ID, its 0 included (Windows allows 200) */
+PWSTR IoBuildIdList(const CHAR Ids[][IO_MAX_ID], ULONG Count);
 
 #endif

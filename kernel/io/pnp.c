@@ -74,7 +74,7 @@ VOID IopIdToAscii(PCWSTR Id, PSTR Buffer, SIZE_T cbBuffer)
         Buffer[n] = 0;
 }
 
-PWSTR IoBuildIdList(const PCSTR *Ids, ULONG Count)
+PWSTR IoBuildIdList(const CHAR Ids[][IO_MAX_ID], ULONG Count)
 {
     SIZE_T chars = 1;
     for (ULONG i = 0; i < Count; i++)

@@ -21,10 +21,10 @@ static PDEVICE_OBJECT IopHostBridge; /* written once at start; NULL: no PCI */
 
 static NTSTATUS IopHostBridgeIds(BUS_QUERY_ID_TYPE Type, PULONG_PTR Answer)
 {
-    static const PCSTR device[] = {"ACPI\\PNP0A08"};
-    static const PCSTR hardware[] = {"ACPI\\PNP0A08", "*PNP0A08"};
-    static const PCSTR compatible[] = {"ACPI\\PNP0A03", "*PNP0A03"};
-    static const PCSTR instance[] = {"0"};
+    static const CHAR device[][IO_MAX_ID] = {"ACPI\\PNP0A08"};
+    static const CHAR hardware[][IO_MAX_ID] = {"ACPI\\PNP0A08", "*PNP0A08"};
+    static const CHAR compatible[][IO_MAX_ID] = {"ACPI\\PNP0A03", "*PNP0A03"};
+    static const CHAR instance[][IO_MAX_ID] = {"0"};
     PWSTR ids;
     switch (Type) {
     case BusQueryDeviceID:

@@ -20,7 +20,7 @@
 static NTSTATUS PcipQueryId(PPCIP_FUNCTION Function, BUS_QUERY_ID_TYPE Type, PULONG_PTR Answer)
 {
     const PCICFG_FUNCTION *c = &Function->Config;
-    CHAR ids[11][64];
+    CHAR ids[11][IO_MAX_ID];
     ULONG n = 0;
 #define ID(...) RtlStringCbPrintfA(ids[n++], sizeof(ids[0]), __VA_ARGS__)
     switch (Type) {
@@ -54,10 +54,7 @@ static NTSTATUS PcipQueryId(PPCIP_FUNCTION Function, BUS_QUERY_ID_TYPE Type, PUL
         return STATUS_NOT_SUPPORTED;
     }
 #undef ID
-    PCSTR list[ARRAYSIZE(ids)];
-    for (ULONG i = 0; i < n; i++)
-        list[i] = ids[i];
-    *Answer = (ULONG_PTR)IoBuildIdList(list, n);
+    *Answer = (ULONG_PTR)IoBuildIdList(ids, n);
     return *Answer ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
 }
 

@@ -45,7 +45,7 @@ static VOID UsbpMatchClass(PUSBP_DEVICE Device, PUCHAR Class, PUCHAR SubClass, P
 static NTSTATUS UsbpQueryId(PUSBP_DEVICE Device, BUS_QUERY_ID_TYPE Type, PULONG_PTR Answer)
 {
     const USB_DESC_DEVICE *d = &Device->Device;
-    CHAR ids[3][64];
+    CHAR ids[3][IO_MAX_ID];
     UCHAR class, subClass, protocol;
     ULONG n = 0;
 #define ID(...) RtlStringCbPrintfA(ids[n++], sizeof(ids[0]), __VA_ARGS__)
@@ -80,10 +80,7 @@ static NTSTATUS UsbpQueryId(PUSBP_DEVICE Device, BUS_QUERY_ID_TYPE Type, PULONG_
         }
     }
 #undef ID
-    PCSTR list[ARRAYSIZE(ids)];
-    for (ULONG i = 0; i < n; i++)
-        list[i] = ids[i];
-    *Answer = (ULONG_PTR)IoBuildIdList(list, n);
+    *Answer = (ULONG_PTR)IoBuildIdList(ids, n);
     return *Answer ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
 }
 
