@@ -385,3 +385,60 @@ KTEST_DEATH_DONGLE(usb, completion_routine_waits, USB_TEST_DONGLE, ATTEMPTED_SWI
     UsbTestSubmit(d, &out);
     KtSleep(5000); /* the bug check comes first */
 }
+
+/* ---- the port, through the device's stack -------------------------------------- */
+
+static NTSTATUS PortIoctlDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+    KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
+    return STATUS_MORE_PROCESSING_REQUIRED; /* the IRP is ours again */
+}
+
+/* An internal device control other than SUBMIT_URB, in an IRP of ours. */
+static NTSTATUS PortIoctl(PUSB_TEST_DEVICE Device, ULONG Code, PULONG Argument)
+{
+    KEVENT done;
+    KeInitializeEvent(&done, NotificationEvent, FALSE);
+    PIRP irp = IoAllocateIrp(Device->Lower->StackSize, FALSE);
+    if (irp == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(irp);
+    next->MajorFunction = IRP_MJ_INTERNAL_DEVICE_CONTROL;
+    next->Parameters.DeviceIoControl.IoControlCode = Code;
+    next->Parameters.Others.Argument1 = Argument;
+    IoSetCompletionRoutine(irp, PortIoctlDone, &done, TRUE, TRUE, TRUE);
+    IoCallDriver(Device->Lower, irp);
+    KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL);
+    NTSTATUS status = irp->IoStatus.Status;
+    IoFreeIrp(irp);
+    return status;
+}
+
+KTEST_DONGLE(usb, port_status, USB_TEST_DONGLE)
+{
+    PUSB_TEST_DEVICE d = UsbTestOpen(OPEN_TIMEOUT);
+    ULONG status = 0xFFFFFFFF;
+    KT_ASSERT_NOT_NULL(d);
+    KT_EXPECT_EQ(PortIoctl(d, IOCTL_INTERNAL_USB_GET_PORT_STATUS, &status), STATUS_SUCCESS);
+    KT_EXPECT_EQ(status, USBD_PORT_CONNECTED | USBD_PORT_ENABLED);
+    UsbTestClose(d);
+}
+
+/* A port cycle is an unplug and a replug: the driver's device is removed
+   and a new one is enumerated, bound and started. */
+KTEST_DONGLE(usb, cycle_port, USB_TEST_DONGLE)
+{
+    PUSB_TEST_DEVICE d = UsbTestOpen(OPEN_TIMEOUT);
+    KT_ASSERT_NOT_NULL(d);
+    ULONG removed = UsbTestRemoved(), generation = d->Generation;
+    KT_EXPECT_EQ(PortIoctl(d, IOCTL_INTERNAL_USB_CYCLE_PORT, NULL), STATUS_SUCCESS);
+    UsbTestClose(d);
+    KT_EXPECT_TRUE(UsbTestWaitRemoved(removed + 1, 10000));
+    d = UsbTestOpen(OPEN_TIMEOUT);
+    KT_ASSERT_NOT_NULL(d);
+    KT_EXPECT_GT(d->Generation, generation);
+    KT_EXPECT_TRUE(UsbTestHsiLoopback(d, 1000, 1));
+    UsbTestClose(d);
+}

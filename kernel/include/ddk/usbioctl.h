@@ -4,8 +4,9 @@
  * device), with the WDK's names and values.
  *
  * Internal: IRP_MJ_INTERNAL_DEVICE_CONTROL, sent from kernel mode only.
- * KeLab has the four a function driver uses; the WDK's others (hub names,
- * idle notification, bus information) have no KeLab counterpart yet.
+ * KeLab has three a function driver uses; the WDK's others (port reset,
+ * hub names, idle notification, bus information) have no KeLab
+ * counterpart yet.
  */
 #ifndef KELAB_USBIOCTL_H
 #define KELAB_USBIOCTL_H
@@ -15,16 +16,12 @@
 /* usbiodef.h in the WDK: the device type and function numbers. */
 #define FILE_DEVICE_USB     FILE_DEVICE_UNKNOWN
 #define USB_SUBMIT_URB      0
-#define USB_RESET_PORT      1
 #define USB_GET_PORT_STATUS 4
 #define USB_CYCLE_PORT      7
 
 /* Argument1: the URB. Completes when the URB has. */
 #define IOCTL_INTERNAL_USB_SUBMIT_URB                                                              \
     CTL_CODE(FILE_DEVICE_USB, USB_SUBMIT_URB, METHOD_NEITHER, FILE_ANY_ACCESS)
-/* Resets the device's port and puts it back in its configuration. */
-#define IOCTL_INTERNAL_USB_RESET_PORT                                                              \
-    CTL_CODE(FILE_DEVICE_USB, USB_RESET_PORT, METHOD_NEITHER, FILE_ANY_ACCESS)
 /* Argument1: a ULONG that receives USBD_PORT_ENABLED | USBD_PORT_CONNECTED. */
 #define IOCTL_INTERNAL_USB_GET_PORT_STATUS                                                         \
     CTL_CODE(FILE_DEVICE_USB, USB_GET_PORT_STATUS, METHOD_NEITHER, FILE_ANY_ACCESS)
