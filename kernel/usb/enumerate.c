@@ -140,22 +140,24 @@ static NTSTATUS UsbpReadConfiguration(PUSBP_DEVICE Device)
 static const USHORT UsbpDefaultPacketSize0[] = {
     [UsbLowSpeed] = 8, [UsbFullSpeed] = 8, [UsbHighSpeed] = 64, [UsbSuperSpeed] = 512};
 
-/* Address and read a new device on Port; on success (or refusal) it is
-   reported. Failing to talk to it at all (it left, or does not answer)
-   leaves nothing behind. */
-static VOID UsbpEnumerate(PUSBP_CONTROLLER Controller, ULONG Port)
+/* One try at the device on Port: reset, address, read. Returns the
+   device, ready or refused; NULL if it did not answer (nothing is left
+   behind) with *Status saying why, STATUS_NO_SUCH_DEVICE if nothing is
+   connected at all. */
+static PUSBP_DEVICE UsbpTryEnumerate(PUSBP_CONTROLLER Controller, ULONG Port, NTSTATUS *Status)
 {
     USBHC_PORT_STATUS port;
     PDEVICE_OBJECT pdo;
-    KIRQL irql;
 
+    *Status = STATUS_NO_SUCH_DEVICE;
     if (!NT_SUCCESS(Controller->Hc->GetPortStatus(Controller->HcContext, Port, &port)) ||
         !port.Connected)
-        return;
-    if (!NT_SUCCESS(Controller->Hc->ResetPort(Controller->HcContext, Port, &port)))
-        return;
-    if (!NT_SUCCESS(UsbpCreatePdo(Controller, &pdo)))
-        return;
+        return NULL;
+    *Status = Controller->Hc->ResetPort(Controller->HcContext, Port, &port);
+    if (NT_SUCCESS(*Status))
+        *Status = UsbpCreatePdo(Controller, &pdo);
+    if (!NT_SUCCESS(*Status))
+        return NULL;
     PUSBP_DEVICE device = pdo->DeviceExtension;
     device->Port = (UCHAR)Port;
     device->Speed = port.Speed;
@@ -171,8 +173,37 @@ static VOID UsbpEnumerate(PUSBP_CONTROLLER Controller, ULONG Port)
     if (NT_SUCCESS(status))
         UsbpReadStrings(device);
     if (!NT_SUCCESS(status) && device->State != UsbpDeviceRefused) {
-        DbgPrint("usb: port %u: the device does not answer (0x%08X)\n", Port, (ULONG)status);
+        *Status = status;
         UsbpFreeDevice(device);
+        return NULL;
+    }
+    *Status = STATUS_SUCCESS;
+    return device;
+}
+
+/* A device that does not answer is given USBP_ENUM_ATTEMPTS tries, a
+   pause between them, as Windows' hub does: one that was just reset or
+   replugged may not be ready for its address yet. A device whose
+   descriptors fail is not tried again (they would fail again): it is
+   reported as refused. Then the PnP manager hears of it. */
+static VOID UsbpEnumerate(PUSBP_CONTROLLER Controller, ULONG Port)
+{
+    PUSBP_DEVICE device = NULL;
+    NTSTATUS status = STATUS_SUCCESS;
+    KIRQL irql;
+
+    for (ULONG attempt = 0; attempt < USBP_ENUM_ATTEMPTS && device == NULL; attempt++) {
+        if (attempt > 0) {
+            LARGE_INTEGER pause = {.QuadPart = -(LONGLONG)USBP_ENUM_RETRY_MS * 10000};
+            KeDelayExecutionThread(KernelMode, FALSE, &pause);
+        }
+        device = UsbpTryEnumerate(Controller, Port, &status);
+        if (device == NULL && status == STATUS_NO_SUCH_DEVICE)
+            return; /* nothing (or no longer anything) on the port */
+    }
+    if (device == NULL) {
+        DbgPrint("usb: port %u: the device does not answer (0x%08X, %u tries)\n", Port,
+                 (ULONG)status, USBP_ENUM_ATTEMPTS);
         return;
     }
     if (device->State == UsbpDeviceRefused)
@@ -181,7 +212,7 @@ static VOID UsbpEnumerate(PUSBP_CONTROLLER Controller, ULONG Port)
     KeAcquireSpinLock(&Controller->Lock, &irql);
     Controller->Ports[Port] = device;
     KeReleaseSpinLock(&Controller->Lock, irql);
-    pdo->Flags &= ~DO_DEVICE_INITIALIZING;
+    device->Pdo->Flags &= ~DO_DEVICE_INITIALIZING;
     IoInvalidateDeviceRelations(Controller->Pdo, BusRelations);
 }
 

@@ -31,6 +31,8 @@
 #define USBP_MAX_STRING      64
 #define USBP_MAX_PIPES       USB_DESC_MAX_SETTING_ENDPOINTS
 #define USBP_CONTROL_TIMEOUT 5000 /* ms for one of the core's own control transfers */
+#define USBP_ENUM_ATTEMPTS   3    /* tries at a device that does not answer */
+#define USBP_ENUM_RETRY_MS   100  /* the pause between them */
 
 struct _USBP_DEVICE;
 
