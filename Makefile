@@ -11,26 +11,41 @@ MEM       ?= 512M     # guest memory
 ACCEL     ?= tcg      # tcg (software, multi-threaded) or kvm (real hardware only)
 QEMUEXTRA ?=          # extra QEMU arguments for run/debug
 DONGLE    ?= modem    # far end of the HSI dongle for run and debug: loopback, echo, modem, or none
-PCAP      ?= 0        # 1: run and debug capture every USB transfer the kernel makes in build/usb.pcap
 T         ?=          # filter: globs on suite.case (make test) or benchmark names (make bench), comma-separated
 TEST_CPUS ?= 1,2,4    # the processor counts make test runs every kernel test with
 BENCH_CPUS ?= 1,2,4,8 # the processor counts make bench runs the in-kernel benchmarks with
 JOBS      ?= 2        # QEMU instances make test runs at once
 WERROR    ?= 1        # 0 to build with a compiler whose new warnings you cannot fix
 FUZZ_SECONDS ?= 30    # how long make fuzz runs each fuzzer
-V         ?= 0        # 1 to echo every command
+V         ?= 0        # 1 to echo every command and list every test result
+KARGS     ?=          # kernel options for run and debug, e.g. KARGS='kelab.verifier=irql'
+PCAP      ?= 0        # 1: run and debug capture the USB traffic: the kernel's in build/usb.pcap, the dongle's in build/hsi-dongle.pcap
+REPEAT    ?= 1        # make test: run the (filtered) tests this many times in a row
+JUNIT     ?=          # make test: also write the results as JUnit XML to this file
 
 CPUS := $(strip $(CPUS))
 MEM := $(strip $(MEM))
 ACCEL := $(strip $(ACCEL))
 DONGLE := $(strip $(DONGLE))
-PCAP := $(strip $(PCAP))
 T := $(strip $(T))
 TEST_CPUS := $(strip $(TEST_CPUS))
 BENCH_CPUS := $(strip $(BENCH_CPUS))
 JOBS := $(strip $(JOBS))
 WERROR := $(strip $(WERROR))
 FUZZ_SECONDS := $(strip $(FUZZ_SECONDS))
+V := $(strip $(V))
+KARGS := $(strip $(KARGS))
+PCAP := $(strip $(PCAP))
+REPEAT := $(strip $(REPEAT))
+JUNIT := $(strip $(JUNIT))
+
+# Each target that runs something checks the variables it uses first,
+# before it installs, builds or starts anything (tools/check-vars).
+shquote = '$(subst ','\'',$(1))'
+check-vars = $(Q)tools/check-vars $(foreach v,$(1),$(v)=$(call shquote,$($(v))))
+RUN_VARS := CPUS MEM ACCEL DONGLE KARGS PCAP V WERROR
+TEST_VARS := TEST_CPUS ACCEL JOBS T REPEAT JUNIT V WERROR
+BENCH_VARS := CPUS BENCH_CPUS ACCEL T V WERROR
 
 ifeq ($(V),1)
 Q :=
@@ -80,11 +95,11 @@ endif
 KERNEL_ASFLAGS := -g -D__ASSEMBLER__ -Ikernel/include -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
-.PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle cflags
+.PHONY: all kernel iso run debug gdb test bench fuzz deps format clean help host-tests dongle cflags FORCE
 
 # The virtual HSI dongle (hsi-dongle/, its own Makefile): a host
 # program QEMU attaches as a USB device.
-DONGLE_MAKE = $(MAKE) --no-print-directory -C hsi-dongle O=$(abspath $(B)/hsi-dongle)
+DONGLE_MAKE = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) -C hsi-dongle O=$(abspath $(B)/hsi-dongle) V=$(V)
 DONGLE_BIN := $(B)/hsi-dongle/hsi-dongle
 
 all: kernel iso $(B)/kernel.sym $(B)/kernel.asm compile_commands.json dongle
@@ -138,9 +153,15 @@ $(B)/kernel.asm: $(B)/kernel.elf
 
 iso: $(B)/kelab.iso
 
-$(B)/kelab.iso: $(B)/kernel.elf tools/mkiso
+# The ISO's GRUB menu carries KARGS, so it is made again when they change
+# ($(B)/kargs holds the last ones).
+$(B)/kelab.iso: $(B)/kernel.elf tools/mkiso $(B)/kargs
 	@echo "  ISO     $@"
-	$(Q)tools/mkiso $< $@
+	$(Q)tools/mkiso $< $@ $(if $(KARGS),$(call shquote,$(KARGS)))
+
+$(B)/kargs: FORCE
+	@mkdir -p $(B)
+	@printf '%s\n' $(call shquote,$(KARGS)) | cmp -s - $@ || printf '%s\n' $(call shquote,$(KARGS)) > $@
 
 # compile_commands.json for clangd and clang-tidy: one entry per kernel
 # source, with the exact flags above.
@@ -175,10 +196,10 @@ HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(HOST_TEST_SRCS))
 
 host-tests: $(HOST_TESTS)
 
-$(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) $(wildcard lib/*.h) tests/host/ktap.h
+$(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) $(wildcard lib/*.h) tests/host/ktap.h tests/host/ktap.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(LIB_SRCS)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/host/ktap.c $(LIB_SRCS)
 
 # libFuzzer targets for the parsers of outside input (tests/fuzz/), built
 # with clang. Each runs FUZZ_SECONDS over its checked-in seed corpus;
@@ -194,6 +215,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h tests/host/*.h)
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS)
 
 fuzz:
+	$(call check-vars,FUZZ_SECONDS V WERROR)
 	$(Q)tools/deps build fuzz
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \
@@ -201,6 +223,7 @@ fuzz:
 		mkdir -p $(B)/fuzz/corpus-$$name; \
 		echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(B)/fuzz/$$name- \
 			$(B)/fuzz/corpus-$$name tests/fuzz/corpus/$$name 2>$(B)/fuzz/$$name.log \
 			|| { tail -n 40 $(B)/fuzz/$$name.log; echo "fuzz: $$name FAILED (log: $(B)/fuzz/$$name.log)"; exit 1; }; \
 		grep -E '^stat::number_of_executed_units' $(B)/fuzz/$$name.log | sed "s/^/  $$name: /"; \
@@ -209,18 +232,25 @@ fuzz:
 
 # ---- running ---------------------------------------------------------------
 QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL) $(if $(filter 1,$(PCAP)),--usbmon $(B)/usb.pcap)
+# The dongle and its capture; QEMU's own messages go to $(B)/hsi-dongle.qemu.log.
+WITH_DONGLE = tools/with-dongle $(if $(filter 1,$(PCAP)),--pcap $(B)/hsi-dongle.pcap) \
+	$(DONGLE) $(DONGLE_BIN) $(B)/hsi-dongle.sock --
 
 deps:
 	$(Q)tools/deps
 
+# The console goes through the backtrace decoder: a bug check's frames get
+# their file:line (tools/decode-backtrace). So does debug's.
 run:
+	$(call check-vars,$(RUN_VARS))
 	$(Q)tools/deps build run
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tools/with-dongle $(DONGLE) $(DONGLE_BIN) $(B)/hsi-dongle.sock -- \
+	$(Q)tools/decode-backtrace $(B)/kernel.elf -- $(WITH_DONGLE) \
 		tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) -- $(QEMUEXTRA)
 
 # QEMU waits, halted, for `make gdb` (in another terminal).
 debug:
+	$(call check-vars,$(RUN_VARS))
 	$(Q)tools/deps build run debug
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)printf '%s\n' 'set confirm off' 'set architecture i386:x86-64' \
@@ -228,7 +258,7 @@ debug:
 		'source tools/gdb/kelab.py' \
 		'hbreak KiSystemStartup' 'echo KeLab: QEMU halted; type continue.\n' > .gdbinit
 	@echo "QEMU is waiting for gdb: run 'make gdb' in another terminal."
-	$(Q)tools/with-dongle $(DONGLE) $(DONGLE_BIN) $(B)/hsi-dongle.sock -- \
+	$(Q)tools/decode-backtrace $(B)/kernel.elf -- $(WITH_DONGLE) \
 		tools/kelab-qemu --iso $(B)/kelab.iso $(QEMU_ARGS) --gdb -- $(QEMUEXTRA)
 
 gdb:
@@ -237,26 +267,39 @@ gdb:
 
 # ---- tests -------------------------------------------------------------------
 test:
+	$(call check-vars,$(TEST_VARS))
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all host-tests
 	+$(Q)$(DONGLE_MAKE) tests
 	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) --dongle $(DONGLE_BIN) \
-		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs \
-		$(if $(T),--filter '$(T)') \
+		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs --repeat $(REPEAT) \
+		$(if $(T),--filter '$(T)') $(if $(filter 1,$(V)),--verbose) \
+		$(if $(JUNIT),--junit $(call shquote,$(JUNIT))) \
 		--host-tests $(B)/host-tests --host-tests tools/ktest/selftest --host-tests tests/e2e \
 		--host-tests tools/check-layers \
 		--host-tests $(B)/hsi-dongle/tests
 
+# The benchmarks outside the kernel have a name for T too: boot_time and
+# hsi_dongle. With T set, each runs only if one of its globs matches it.
+bench_selected = $(if $(T),$(shell set -f; for g in $$(echo $(call shquote,$(T)) | tr , ' '); do \
+	case $(1) in ($$g) echo yes; break ;; esac; done),yes)
+
 bench:
+	$(call check-vars,$(BENCH_VARS))
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all
+ifneq ($(call bench_selected,boot_time),)
 	$(Q)python3 tools/bench/boot-time --kernel $(B)/kernel.elf --cpus $(CPUS)
 	@echo
+endif
 	$(Q)python3 tools/bench/kernel-benchmarks --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL) \
 		--dongle $(DONGLE_BIN) \
-		$(if $(T),--filter '$(T)')
+		$(if $(T),--filter '$(T)') \
+		$(if $(call bench_selected,boot_time)$(call bench_selected,hsi_dongle),--allow-none)
+ifneq ($(call bench_selected,hsi_dongle),)
 	@echo
 	+$(Q)$(DONGLE_MAKE) bench
+endif
 
 # ---- maintenance -------------------------------------------------------------
 # Every C source and header of the kernel, lib/, the drivers and the tests
@@ -269,21 +312,38 @@ clean:
 
 help:
 	@echo "KeLab make targets:"
-	@echo "  all (default)  build build/kernel.elf, its ISO, kernel.sym, kernel.asm, compile_commands.json"
+	@echo "  all (default)  kernel, iso, build/kernel.sym and kernel.asm, compile_commands.json, dongle"
+	@echo "  kernel         build/kernel.elf"
+	@echo "  iso            build/kelab.iso, the kernel in a GRUB ISO with KARGS in its menu"
+	@echo "  compile_commands.json  the compilation database for clangd and clang-tidy"
+	@echo "  cflags FILE=f  the command that compiles kernel source f (the include path depends on where f is)"
+	@echo "  dongle         build the virtual HSI dongle (hsi-dongle/)"
 	@echo "  run            boot in QEMU on this terminal, HSI dongle attached (Ctrl-A x quits)"
-	@echo "  dongle         build the virtual HSI dongle (hsi-dongle)"
-	@echo "  test           run every test: kernel tests with $(TEST_CPUS) CPUs, death tests, host tests"
-	@echo "  bench          benchmarks (boot time, ...), printed as tables of medians"
-	@echo "  fuzz           run the host parser fuzzers for FUZZ_SECONDS each"
 	@echo "  debug          start QEMU halted with its gdb stub; then 'make gdb' in another terminal"
-	@echo "  gdb            attach gdb (with symbols) to 'make debug'"
-	@echo "  deps           install the Debian packages KeLab needs (run and test do it themselves)"
+	@echo "  gdb            attach gdb (with symbols and KeLab's commands) to 'make debug'"
+	@echo "  test           every test: kernel tests with TEST_CPUS CPUs, death tests, host tests"
 	@echo "  host-tests     build the host unit tests of lib/"
+	@echo "  bench          benchmarks (boot_time, in-kernel, hsi_dongle), tables of medians"
+	@echo "  fuzz           run the libFuzzer targets for FUZZ_SECONDS each"
+	@echo "  deps           install the Debian packages KeLab needs (the others do it themselves)"
 	@echo "  format         clang-format the C sources"
-	@echo "  cflags FILE=f  the command that compiles kernel source f (its include path depends on where f is)"
 	@echo "  clean          remove build output"
-	@echo "Variables (make VAR=value):"
-	@echo "  CPUS=$(CPUS)  MEM=$(MEM)  ACCEL=$(ACCEL)  QEMUEXTRA=...  DONGLE=$(DONGLE)  PCAP=$(PCAP)"
-	@echo "  T=GLOB[,GLOB]  TEST_CPUS=$(TEST_CPUS)  BENCH_CPUS=$(BENCH_CPUS)  JOBS=$(JOBS)  WERROR=$(WERROR)"
-	@echo "  FUZZ_SECONDS=$(FUZZ_SECONDS)  V=1"
-	@echo "  (see README.md, 'Make targets and variables', for what each one does)"
+	@echo "  help           this list"
+	@echo "Variables (make VAR=value), with their values now:"
+	@printf '  %-24s %s\n' CPUS=$(call shquote,$(CPUS)) 'processors for run, debug and boot_time (1-64)'
+	@printf '  %-24s %s\n' MEM=$(call shquote,$(MEM)) 'guest memory (K, M, G or T)'
+	@printf '  %-24s %s\n' ACCEL=$(call shquote,$(ACCEL)) 'tcg or kvm'
+	@printf '  %-24s %s\n' DONGLE=$(call shquote,$(DONGLE)) 'far end of the dongle: loopback, echo, modem or none'
+	@printf '  %-24s %s\n' KARGS=$(call shquote,$(KARGS)) 'kernel options for run and debug (kelab.verifier=irql ...)'
+	@printf '  %-24s %s\n' PCAP=$(call shquote,$(PCAP)) '1: USB captures in build/usb.pcap (the kernel) and build/hsi-dongle.pcap'
+	@printf '  %-24s %s\n' QEMUEXTRA=$(call shquote,$(QEMUEXTRA)) 'extra QEMU arguments for run and debug'
+	@printf '  %-24s %s\n' T=$(call shquote,$(T)) 'globs on test or benchmark names, comma-separated'
+	@printf '  %-24s %s\n' TEST_CPUS=$(call shquote,$(TEST_CPUS)) 'CPU counts make test boots with'
+	@printf '  %-24s %s\n' BENCH_CPUS=$(call shquote,$(BENCH_CPUS)) 'CPU counts make bench boots with'
+	@printf '  %-24s %s\n' JOBS=$(call shquote,$(JOBS)) 'QEMUs make test runs at once'
+	@printf '  %-24s %s\n' REPEAT=$(call shquote,$(REPEAT)) 'make test runs everything this many times'
+	@printf '  %-24s %s\n' JUNIT=$(call shquote,$(JUNIT)) 'make test also writes JUnit XML here'
+	@printf '  %-24s %s\n' FUZZ_SECONDS=$(call shquote,$(FUZZ_SECONDS)) 'seconds per fuzzer'
+	@printf '  %-24s %s\n' WERROR=$(call shquote,$(WERROR)) '0 builds without -Werror'
+	@printf '  %-24s %s\n' V=$(call shquote,$(V)) '1 echoes every command and lists every test result'
+	@echo "(README.md, 'Make targets and variables', says more of each)"

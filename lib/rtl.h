@@ -46,7 +46,11 @@ SIZE_T RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length)
 NTSTATUS RtlStringCbCopyA(PSTR Dest, SIZE_T cbDest, PCSTR Source);
 
 /* Parses an unsigned integer in base 10 or, with a 0x prefix, 16. The
-   whole string must be a number that fits in 64 bits. */
+   whole string must be a number that fits in 64 bits. RtlParseUlong64
+   says what is wrong: STATUS_INVALID_PARAMETER for what is not a number,
+   STATUS_INTEGER_OVERFLOW for a number too large for 64 bits. *Value is
+   written only on success. */
+NTSTATUS RtlParseUlong64(PCSTR String, ULONG64 *Value);
 BOOLEAN RtlStringToUlong64(PCSTR String, ULONG64 *Value);
 
 /* format.c: printf-style formatting.

@@ -120,7 +120,7 @@ static int RtlpDigitValue(char c)
     return 99;
 }
 
-BOOLEAN RtlStringToUlong64(PCSTR String, ULONG64 *Value)
+NTSTATUS RtlParseUlong64(PCSTR String, ULONG64 *Value)
 {
     ULONG base = 10;
     if (String[0] == '0' && (String[1] == 'x' || String[1] == 'X')) {
@@ -128,16 +128,24 @@ BOOLEAN RtlStringToUlong64(PCSTR String, ULONG64 *Value)
         String += 2;
     }
     if (*String == 0)
-        return FALSE;
+        return STATUS_INVALID_PARAMETER;
     ULONG64 v = 0;
+    BOOLEAN overflow = FALSE; /* keep reading: a stray letter makes it no number at all */
     for (; *String; String++) {
         int d = RtlpDigitValue(*String);
         if (d >= (int)base)
-            return FALSE;
+            return STATUS_INVALID_PARAMETER;
         if (v > (UINT64_MAX - (ULONG64)d) / base)
-            return FALSE; /* would overflow */
+            overflow = TRUE;
         v = v * base + (ULONG64)d;
     }
+    if (overflow)
+        return STATUS_INTEGER_OVERFLOW;
     *Value = v;
-    return TRUE;
+    return STATUS_SUCCESS;
+}
+
+BOOLEAN RtlStringToUlong64(PCSTR String, ULONG64 *Value)
+{
+    return NT_SUCCESS(RtlParseUlong64(String, Value));
 }

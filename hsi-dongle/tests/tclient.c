@@ -497,9 +497,9 @@ void tc_show_log(struct tc *t, int lines)
     pclose(f);
 }
 
-bool tc_log_has(struct tc *t, const char *text)
+bool tc_file_has(const char *path, const char *text)
 {
-    FILE *f = fopen(t->log, "r");
+    FILE *f = fopen(path, "r");
     char line[1024];
     bool found = false;
 
@@ -509,6 +509,23 @@ bool tc_log_has(struct tc *t, const char *text)
         found = strstr(line, text) != NULL;
     fclose(f);
     return found;
+}
+
+bool tc_log_has(struct tc *t, const char *text)
+{
+    return tc_file_has(t->log, text);
+}
+
+bool tc_wait_file(const char *path, const char *text, int ms)
+{
+    uint64_t end = tc_now_ms() + (uint64_t)ms;
+
+    while (!tc_file_has(path, text)) {
+        if (tc_now_ms() >= end)
+            return false;
+        usleep(5000);
+    }
+    return true;
 }
 
 int tc_stop(struct tc *t)

@@ -28,7 +28,11 @@
 
 #include "hsiproto.h"
 
-#define TC_TIMEOUT 5000 /* ms, for anything that should happen promptly */
+/* ms: how long to wait for anything that must happen. Every wait ends as
+ * soon as what it waits for arrives, so only a dongle that hangs reaches
+ * this; it is long because a machine running other tests beside these
+ * (ASan builds, QEMUs, stress) can delay a prompt answer by seconds. */
+#define TC_TIMEOUT 15000
 
 /* An answered request (control, bulk, or a status message). */
 struct tc_done {
@@ -117,8 +121,12 @@ struct tc *tc_start(const char *mode, const char *const *extra);
 int tc_stop(struct tc *t);
 /* Prints the dongle's log tail as KTAP diagnostics. */
 void tc_show_log(struct tc *t, int lines);
-/* Does the dongle's log contain `text`? */
+/* Does the dongle's log (or the file at `path`) contain `text`? */
 bool tc_log_has(struct tc *t, const char *text);
+bool tc_file_has(const char *path, const char *text);
+/* Waits up to ms for the file at `path` (a dongle's log) to contain `text`:
+ * the dongle's log lines are the events a test outside usbredir can see. */
+bool tc_wait_file(const char *path, const char *text, int ms);
 
 /* The connection, like QEMU's chardev. */
 void tc_disconnect(struct tc *t);

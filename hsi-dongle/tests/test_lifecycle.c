@@ -66,20 +66,7 @@ static int run(const char *const *args)
     char log[128];
 
     snprintf(log, sizeof(log), "%s/cli.log", dir);
-    return reap(spawn(args, log), 5000);
-}
-
-static bool file_has(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    bool found = false;
-
-    while (f && !found && fgets(line, sizeof(line), f))
-        found = strstr(line, text) != NULL;
-    if (f)
-        fclose(f);
-    return found;
+    return reap(spawn(args, log), TC_TIMEOUT);
 }
 
 /* The number at the end of the statistics line that starts with `name`. */
@@ -110,32 +97,24 @@ static int connect_to(const char *path)
     return fd;
 }
 
-/* Polls the log until it has text, for at most ms milliseconds. */
-static bool wait_file_has(const char *path, const char *text, int ms)
+/* Waits for the dongle logging to `log` to listen: it logs so once its
+ * socket is in place and ready (it is renamed there after listen()). A test
+ * must not find out by connecting: the dongle would take that connection
+ * for QEMU's, and one that comes right after it for a second QEMU. */
+static bool wait_listening(const char *log)
 {
-    uint64_t end = tc_now_ms() + (uint64_t)ms;
-
-    while (!file_has(path, text)) {
-        if (tc_now_ms() >= end)
-            return false;
-        usleep(5000);
-    }
-    return true;
+    return tc_wait_file(log, "listening on", TC_TIMEOUT);
 }
 
-static bool wait_listening(const char *path, int ms)
+/* Can a client connect to `path` now? (The dongle takes it for QEMU.) */
+static bool accepts(const char *path)
 {
-    uint64_t end = tc_now_ms() + (uint64_t)ms;
+    int fd = connect_to(path);
 
-    while (tc_now_ms() < end) {
-        int fd = connect_to(path);
-        if (fd >= 0) {
-            close(fd);
-            return true;
-        }
-        usleep(5000);
-    }
-    return false;
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
 }
 
 static void command_line(void)
@@ -144,11 +123,11 @@ static void command_line(void)
 
     snprintf(sock, sizeof(sock), "%s/cli.sock", dir);
     snprintf(log, sizeof(log), "%s/cli.log", dir);
-    ktap_check(run((const char *[]){"--help", NULL}) == 0 && file_has(log, "usage: hsi-dongle"),
+    ktap_check(run((const char *[]){"--help", NULL}) == 0 && tc_file_has(log, "usage: hsi-dongle"),
                "--help: usage, exit 0");
     ktap_check(run((const char *[]){NULL}) == 2, "no --socket: exit 2");
     ktap_check(run((const char *[]){"--socket", sock, "--mode", "bogus", NULL}) == 2 &&
-                   file_has(log, "unknown mode 'bogus'"),
+                   tc_file_has(log, "unknown mode 'bogus'"),
                "--mode bogus: exit 2, says why");
     ktap_check(run((const char *[]){"--socket", sock, "--speed", "0", NULL}) == 2,
                "--speed 0: exit 2");
@@ -173,7 +152,7 @@ static void command_line(void)
 
 static void socket_file(void)
 {
-    char sock[96], log[128], file[96];
+    char sock[96], log[128], second_log[128], file[96];
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int fd;
     pid_t pid, second;
@@ -181,19 +160,20 @@ static void socket_file(void)
 
     snprintf(sock, sizeof(sock), "%s/stale.sock", dir);
     snprintf(log, sizeof(log), "%s/stale.log", dir);
+    snprintf(second_log, sizeof(second_log), "%s/second.log", dir);
     snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
     fd = socket(AF_UNIX, SOCK_STREAM, 0);
     ktap_check(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "a stale socket file is left");
     close(fd);
     pid = spawn((const char *[]){"--socket", sock, NULL}, log);
-    ktap_check(wait_listening(sock, 5000), "the dongle replaces it and listens");
-    second = spawn((const char *[]){"--socket", sock, NULL}, log);
-    ktap_check(reap(second, 5000) == 1, "a second dongle on the live socket exits 1");
-    ktap_check(wait_listening(sock, 100), "... and the first one still listens");
+    ktap_check(wait_listening(log) && accepts(sock), "the dongle replaces it and listens");
+    second = spawn((const char *[]){"--socket", sock, NULL}, second_log);
+    ktap_check(reap(second, TC_TIMEOUT) == 1, "a second dongle on the live socket exits 1");
+    ktap_check(accepts(sock), "... and the first one still listens");
     kill(pid, SIGINT);
-    ktap_check(reap(pid, 5000) == 0, "SIGINT: exit 0");
+    ktap_check(reap(pid, TC_TIMEOUT) == 0, "SIGINT: exit 0");
     ktap_check(stat(sock, &st) < 0 && errno == ENOENT, "the socket file is removed");
-    ktap_check(file_has(log, "hsi-dongle statistics"), "statistics printed on exit");
+    ktap_check(tc_file_has(log, "hsi-dongle statistics"), "statistics printed on exit");
 
     snprintf(file, sizeof(file), "%s/plain-file", dir);
     fclose(fopen(file, "w"));
@@ -227,8 +207,8 @@ static void reconnect(void)
                "the first client is untouched");
 
     tc_disconnect(t);
-    tc_pump(t, 100);
-    ktap_check(tc_log_has(t, "QEMU disconnected; waiting"), "QEMU goes away: the dongle waits");
+    ktap_check(tc_wait_file(t->log, "QEMU disconnected; waiting", TC_TIMEOUT),
+               "QEMU goes away: the dongle waits");
     ktap_check(tc_connect(t), "QEMU comes back: device_connect again");
     ktap_check(tc_vendor_in(t, HSI_REQ_GET_STATUS, 0, (uint8_t[16]){0}, 16) == -1,
                "a fresh, unconfigured device");
@@ -274,16 +254,23 @@ static void garbage_counted(void)
     snprintf(sock, sizeof(sock), "%s/junk.sock", dir);
     snprintf(log, sizeof(log), "%s/junk.log", dir);
     pid = spawn((const char *[]){"--socket", sock, NULL}, log);
-    ktap_check(wait_listening(sock, 5000), "dongle listening");
+    ktap_check(wait_listening(log), "dongle listening");
     fd = connect_to(sock);
     ktap_check(fd >= 0 && write(fd, junk, sizeof(junk)) == (ssize_t)sizeof(junk),
                "a client sends a bad packet header before any hello");
-    /* Wait for the dongle to have read it (a loaded machine may take a
-       while) before stopping it: a fixed delay made this test flaky. */
-    bool logged = wait_file_has(log, "invalid usb-redir packet type", 5000);
-    close(fd);
+    /* The dongle reads its connection in order: once it logs the client
+       gone, it has handled the bad packet before. Stopping it any sooner
+       would race with that (a fixed delay, then a poll, both did). The
+       client only shuts its sending side: closing with the dongle's hello
+       unread would reset the connection, and the bad packet with it. */
+    if (fd >= 0)
+        shutdown(fd, SHUT_WR);
+    bool handled = tc_wait_file(log, "QEMU disconnected", TC_TIMEOUT);
+    if (fd >= 0)
+        close(fd);
+    bool logged = tc_file_has(log, "invalid usb-redir packet type");
     kill(pid, SIGTERM);
-    ktap_check(reap(pid, 5000) == 0, "the dongle survives it and exits cleanly");
+    ktap_check(handled && reap(pid, TC_TIMEOUT) == 0, "the dongle survives it and exits cleanly");
     ktap_check(logged, "the bad packet is logged");
     ktap_check(stat_value(log, "malformed usbredir packets") == 1, "and counted in the statistics");
 }

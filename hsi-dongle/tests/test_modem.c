@@ -84,7 +84,7 @@ static void unsolicited(void)
 {
     char text[256];
 
-    collect(text, sizeof(text), 2000, "+CREG: 1\r\n");
+    collect(text, sizeof(text), TC_TIMEOUT, "+CREG: 1\r\n");
     ktap_check(strstr(text, "\r\n+CREG: 1\r\n") != NULL,
                "an unsolicited +CREG: 1 arrives half a second after power-on");
     ktap_check(tc_wait_event(t, HSI_EV_CAWAKE_HIGH, NULL, 0), "the modem raised CAWAKE to send it");

@@ -29,7 +29,6 @@
 #include "ex.h"
 #include "mm.h"
 #include "ke.h"
-#include "kd.h"
 
 #define POOL_UNIT           16 /* block sizes are in 16-byte units */
 #define POOL_PAGE_UNITS     (PAGE_SIZE / POOL_UNIT)
@@ -457,23 +456,3 @@ VOID ExPrintPoolSummary(VOID)
     DbgPrint("Pool: %llu bytes in %llu allocations\n", (unsigned long long)bytes,
              (unsigned long long)allocations);
 }
-
-/* `pool`: one line per tag, as poolmon shows them. */
-static VOID ExpShellPool(ULONG Argc, PCSTR Argv[])
-{
-    static EX_POOL_TAG_USAGE tags[EX_POOL_MAX_TAGS];
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    ULONG n = ExQueryPoolTags(tags, EX_POOL_MAX_TAGS);
-    ExPrintPoolSummary();
-    DbgPrint("  Tag   Allocs     Frees      Diff       Bytes\n");
-    for (ULONG i = 0; i < n; i++) {
-        CHAR tag[5];
-        ExFormatPoolTag(tags[i].Tag, tag);
-        DbgPrint("  %-4s  %-10llu %-10llu %-10llu %llu\n", tag,
-                 (unsigned long long)tags[i].Allocations, (unsigned long long)tags[i].Frees,
-                 (unsigned long long)(tags[i].Allocations - tags[i].Frees),
-                 (unsigned long long)tags[i].Bytes);
-    }
-}
-KD_COMMAND(pool, "", "nonpaged pool usage per tag", ExpShellPool);

@@ -11,8 +11,6 @@
  */
 #include "halp.h"
 #include "ke.h"
-#include "kd.h"
-#include "acpi.h"
 
 #define HALP_MAX_ACPI_MAPPINGS  32
 #define HALP_DEFAULT_LOCAL_APIC 0xFEE00000ull
@@ -21,7 +19,7 @@
 HAL_PLATFORM HalPlatform; /* written once at boot, read-only after */
 
 /* Boot-time only: the parser's results, kept for the `acpi` command. */
-static ACPI_TABLES HalpAcpiTables;
+ACPI_TABLES HalpAcpiTables; /* written once at boot, read-only after */
 static ACPI_MADT_INFO HalpMadt;
 static ACPI_FADT_INFO HalpFadt;
 static ACPI_HPET_INFO HalpHpet;
@@ -222,31 +220,3 @@ VOID HalInitializePlatform(VOID)
     HalpTakeInterruptControllers();
     HalpTakeTimersAndPower();
 }
-
-/* `acpi`: the tables the firmware provides and what KeLab took from them. */
-static VOID HalpShellAcpi(ULONG Argc, PCSTR Argv[])
-{
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("Root: %s at 0x%llx (OEM '%s', ACPI revision %u)\n", HalpAcpiTables.RootSignature,
-             (unsigned long long)HalpAcpiTables.RootAddress, HalpAcpiTables.OemId,
-             HalpAcpiTables.RsdpRevision);
-    for (ULONG i = 0; i < HalpAcpiTables.TableCount; i++) {
-        const ACPI_TABLE *t = &HalpAcpiTables.Tables[i];
-        DbgPrint("  %-4s at 0x%08llx, %5u bytes  %s\n", t->Signature,
-                 (unsigned long long)t->Address, t->Length, AcpiDescribeTable(t->Signature));
-    }
-    DbgPrint("Processors: %u (APIC IDs", HalPlatform.ProcessorCount);
-    for (ULONG i = 0; i < HalPlatform.ProcessorCount; i++)
-        DbgPrint(" %u", HalPlatform.ApicIds[i]);
-    DbgPrint(")\nI/O APICs: %u; ISA overrides:", HalPlatform.IoApicCount);
-    for (ULONG i = 0; i < HalPlatform.OverrideCount; i++) {
-        const HAL_INTERRUPT_OVERRIDE *o = &HalPlatform.Overrides[i];
-        DbgPrint(" IRQ%u->GSI%u%s%s", o->SourceIrq, o->Gsi, o->ActiveLow ? " low" : "",
-                 o->LevelTriggered ? " level" : "");
-    }
-    DbgPrint("\nHPET: 0x%llx  PM timer: port 0x%x (%u bits)  S5: %d\n",
-             (unsigned long long)HalPlatform.HpetAddress, HalPlatform.PmTimerPort,
-             HalPlatform.PmTimer32Bit ? 32 : 24, (int)(SHORT)HalPlatform.SleepTypeS5);
-}
-KD_COMMAND(acpi, "", "ACPI tables and the platform KeLab found in them", HalpShellAcpi);

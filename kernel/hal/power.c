@@ -3,7 +3,6 @@
  */
 #include "halp.h"
 #include "arch/x86.h"
-#include "kd.h"
 
 #define DEBUG_EXIT_PORT 0xF4
 #define RESET_CONTROL   0xCF9 /* PCI reset control register (q35 chipset) */
@@ -52,23 +51,3 @@ VOID HalHaltSystem(VOID)
     for (;;)
         __halt();
 }
-
-static VOID HalpShellReboot(ULONG Argc, PCSTR Argv[])
-{
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("Rebooting.\n");
-    HalReboot();
-}
-KD_COMMAND(reboot, "", "reset the machine", HalpShellReboot);
-
-static VOID HalpShellHalt(ULONG Argc, PCSTR Argv[])
-{
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("Powering off.\n");
-    HalPowerOff();
-    DbgPrint("ACPI gave no way to power off: halted. Ctrl-A x leaves QEMU.\n");
-    HalHaltSystem();
-}
-KD_COMMAND(halt, "", "power off (ACPI S5), or stop if that is not possible", HalpShellHalt);

@@ -208,6 +208,9 @@ BOOLEAN KeIsBugCheckActive(VOID);
 BOOLEAN KeLookupSymbol(ULONG64 Address, PCSTR *Name, ULONG64 *Offset);
 /* The same for listings: "-" for NULL, "?" outside the kernel's text. */
 PCSTR KeSymbolName(PVOID Address);
+/* The driver the code at Address belongs to ("timerdev" for
+   drivers/timerdev/), or NULL for the kernel's own code. */
+PCSTR KeSymbolModule(PVOID Address);
 
 /* The lock statistics `locks` shows (kernel/ke/spinlock.c). */
 struct _KLOCK_STATISTICS {

@@ -13,7 +13,6 @@
  */
 #include "ki.h"
 #include "hal.h"
-#include "kd.h"
 
 typedef struct _KI_BUGCHECK_NAME {
     ULONG Code;
@@ -93,6 +92,9 @@ static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
      "A stack buffer overrun overwrote the stack cookie of a function (P1 0 = /GS check)."},
     {PHASE0_INITIALIZATION_FAILED, "PHASE0_INITIALIZATION_FAILED",
      "The kernel could not start: a boot step failed (P1 which step)."},
+    {INSTALL_MORE_MEMORY, "INSTALL_MORE_MEMORY",
+     "There is not enough memory to start KeLab with this many processors (P1 physical pages "
+     "found, P2 the lowest, P3 the highest)."},
     {INCONSISTENT_IRP, "INCONSISTENT_IRP",
      "An IRP with no thread to return to was completed past its top: a driver's own IRP "
      "(IoAllocateIrp) needs a completion routine that returns STATUS_MORE_PROCESSING_REQUIRED "
@@ -200,24 +202,3 @@ VOID KeBugCheck(ULONG BugCheckCode)
 {
     KeBugCheckEx(BugCheckCode, 0, 0, 0, 0);
 }
-
-/* `bugcheck [code [p1 [p2 [p3 [p4]]]]]`: crash on purpose, to see a report. */
-static VOID KiShellBugCheck(ULONG Argc, PCSTR Argv[])
-{
-    ULONG64 values[5] = {MANUALLY_INITIATED_CRASH, 0, 0, 0, 0};
-    if (Argc > 6) {
-        DbgPrint("usage: bugcheck [code [p1 [p2 [p3 [p4]]]]]\n");
-        return;
-    }
-    for (ULONG i = 1; i < Argc; i++) {
-        if (!KdParseNumber("bugcheck", Argv[i], &values[i - 1]))
-            return;
-    }
-    if (values[0] > 0xFFFFFFFFull) {
-        DbgPrint("bugcheck: a code is 32 bits\n");
-        return;
-    }
-    KeBugCheckEx((ULONG)values[0], values[1], values[2], values[3], values[4]);
-}
-KD_COMMAND(bugcheck, "[code [p1..p4]]", "stop the system with a bug check (default 0xE2)",
-           KiShellBugCheck);

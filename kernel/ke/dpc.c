@@ -21,9 +21,8 @@
  */
 #include "ki.h"
 #include "hal.h"
-#include "kd.h"
 
-static ULONG KiDpcWatchdogTicks; /* set once at boot, from kelab.dpctimeout */
+ULONG KiDpcWatchdogTicks; /* set once at boot, from kelab.dpctimeout */
 
 VOID KiInitializeDpcData(PKPRCB Prcb)
 {
@@ -216,20 +215,3 @@ VOID KeFlushQueuedDpcs(VOID)
     while (__atomic_load_n(&flush.Remaining, __ATOMIC_ACQUIRE) != 0)
         YieldProcessor();
 }
-
-/* ---- `dpcs` ---------------------------------------------------------------- */
-
-static VOID KiShellDpcs(ULONG Argc, PCSTR Argv[])
-{
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("CPU  queued  run           now running\n");
-    for (ULONG p = 0; p < KeNumberProcessors; p++) {
-        PKPRCB prcb = KiProcessorBlock[p];
-        DbgPrint("%-4u %-7u %-13llu %s\n", p, prcb->DpcData.DpcQueueDepth,
-                 (unsigned long long)prcb->DpcData.DpcCount, KeSymbolName(prcb->DpcRoutineActive));
-    }
-    DbgPrint("Watchdog: a single DPC may run %u ticks (%u ms)\n", KiDpcWatchdogTicks,
-             KiDpcWatchdogTicks * (KeTimeIncrement / 10000));
-}
-KD_COMMAND(dpcs, "", "DPC queues and counts per processor", KiShellDpcs);

@@ -20,13 +20,13 @@
  */
 #include "ki.h"
 #include "hal.h"
-#include "kd.h"
 
 /* The objects connected to each device vector, and the lock that keeps the
    chain stable while an interrupt walks it: taken at the vector's IRQL. */
 static LIST_ENTRY KiInterruptChain[256]; /* KiInterruptChainLock[vector] */
 static KSPIN_LOCK KiInterruptChainLock[256];
-static volatile ULONG64 KiUnexpectedInterrupts; /* device vectors nobody claimed */
+/* Per vector: interrupts for which no ISR on the chain returned TRUE. */
+static volatile ULONG64 KiUnclaimedInterrupts[256]; /* atomic counters */
 
 BOOLEAN KiIsInterruptVector(ULONG Vector)
 {
@@ -62,7 +62,7 @@ static VOID KiDeviceInterrupt(ULONG Vector)
     }
     KeReleaseSpinLockFromDpcLevel(&KiInterruptChainLock[Vector]);
     if (!claimed)
-        __atomic_add_fetch(&KiUnexpectedInterrupts, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&KiUnclaimedInterrupts[Vector], 1, __ATOMIC_RELAXED);
 }
 
 static VOID KiRunHandler(ULONG Vector, PKTRAP_FRAME TrapFrame, KIRQL InterruptedIrql)
@@ -200,44 +200,26 @@ BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE Sync
     return result;
 }
 
-/* ---- `interrupts` --------------------------------------------------------- */
+/* ---- a snapshot for `interrupts` ------------------------------------------------ */
 
-static PCSTR KiVectorName(ULONG Vector)
+ULONG KiSnapshotInterruptVector(ULONG Vector, KI_ISR_SNAPSHOT *Isrs, ULONG Capacity)
 {
-    switch (Vector) {
-    case APC_VECTOR:
-        return "APC software interrupt";
-    case DISPATCH_VECTOR:
-        return "DISPATCH software interrupt (DPCs)";
-    case CLOCK_VECTOR:
-        return "clock";
-    case IPI_VECTOR:
-        return "inter-processor interrupt";
-    case SPURIOUS_VECTOR:
-        return "spurious";
+    ULONG count = 0;
+    KIRQL oldIrql;
+    KeRaiseIrql((KIRQL)(Vector >> 4), &oldIrql); /* the chain's lock is taken at its IRQL */
+    KeAcquireSpinLockAtDpcLevel(&KiInterruptChainLock[Vector]);
+    for (PLIST_ENTRY e = KiInterruptChain[Vector].Flink; e != &KiInterruptChain[Vector];
+         e = e->Flink, count++) {
+        PKINTERRUPT interrupt = CONTAINING_RECORD(e, KINTERRUPT, InterruptListEntry);
+        if (count < Capacity)
+            Isrs[count] = (KI_ISR_SNAPSHOT){interrupt->ServiceRoutine, interrupt->ServiceCount};
     }
-    return IsListEmpty(&KiInterruptChain[Vector]) ? "device (not connected)" : "device";
+    KeReleaseSpinLockFromDpcLevel(&KiInterruptChainLock[Vector]);
+    KeLowerIrql(oldIrql);
+    return count;
 }
 
-static VOID KiShellInterrupts(ULONG Argc, PCSTR Argv[])
+ULONG64 KiQueryUnclaimedInterrupts(ULONG Vector)
 {
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("vector IRQL");
-    for (ULONG p = 0; p < KeNumberProcessors; p++)
-        DbgPrint("      CPU%-2u", p);
-    DbgPrint("  source\n");
-    for (ULONG v = 32; v < 256; v++) {
-        ULONG64 total = 0;
-        for (ULONG p = 0; p < KeNumberProcessors; p++)
-            total += KiProcessorBlock[p]->InterruptCount[v];
-        if (v != APC_VECTOR && total == 0 && IsListEmpty(&KiInterruptChain[v]))
-            continue;
-        DbgPrint("  0x%02X   %2u", v, v >> 4);
-        for (ULONG p = 0; p < KeNumberProcessors; p++)
-            DbgPrint(" %10llu", (unsigned long long)KiProcessorBlock[p]->InterruptCount[v]);
-        DbgPrint("  %s\n", KiVectorName(v));
-    }
-    DbgPrint("Unclaimed device interrupts: %llu\n", (unsigned long long)KiUnexpectedInterrupts);
+    return __atomic_load_n(&KiUnclaimedInterrupts[Vector], __ATOMIC_RELAXED);
 }
-KD_COMMAND(interrupts, "", "interrupt counts per vector and processor", KiShellInterrupts);

@@ -108,6 +108,7 @@ VOID KiInitializeDpcData(PKPRCB Prcb);
 VOID KiInitializeDpcWatchdog(VOID);
 VOID KiCheckDpcWatchdog(PKPRCB Prcb, PKTRAP_FRAME TrapFrame);
 extern ULONG KiDpcWatchdogMilliseconds; /* bootinfo.c: kelab.dpctimeout, set once at boot */
+extern ULONG KiDpcWatchdogTicks;        /* the same in ticks: set once at boot */
 
 /* ipi.c: run a function on other processors at IPI_LEVEL and wait. */
 VOID KiInitializeIpi(VOID);
@@ -180,6 +181,62 @@ VOID KiPrintRegisters(PKTRAP_FRAME TrapFrame);
 /* The identity of the caller for lock ownership: its thread, or its
    processor's PRCB before threads exist. Never NULL. */
 PVOID KiCurrentOwner(VOID);
+
+/* ---- snapshots for the shell (kernel/ke/shell.c) ------------------------ */
+
+/* Each copies what a command shows under the lock that protects it, so
+   that the shell prints with no lock held and at PASSIVE_LEVEL. Each is
+   bounded: it copies at most what the caller has room for and returns
+   how many there were. */
+
+typedef struct _KI_WAIT_OBJECT_SNAPSHOT {
+    PVOID Object;
+    UCHAR Type; /* its DISPATCHER_HEADER.Type */
+} KI_WAIT_OBJECT_SNAPSHOT;
+
+typedef struct _KI_THREAD_SNAPSHOT {
+    PKTHREAD Thread; /* where it was: it may have ended since */
+    CHAR Name[sizeof(((KTHREAD *)0)->Name)];
+    UCHAR State; /* KTHREAD_STATE */
+    BOOLEAN IsIdle;
+    SCHAR Priority, BasePriority;
+    ULONG Processor;
+    ULONG64 ContextSwitches;
+    /* Waiting: for how long, on what (the first few), and with a timeout */
+    ULONG64 WaitTicks;
+    ULONG WaitObjectCount;
+    KI_WAIT_OBJECT_SNAPSHOT WaitObjects[THREAD_WAIT_OBJECTS];
+    BOOLEAN WaitTimeout;
+} KI_THREAD_SNAPSHOT;
+/* thread.c: every thread, under the thread list's lock and the dispatcher lock. */
+ULONG KiSnapshotThreads(KI_THREAD_SNAPSHOT *Threads, ULONG Capacity);
+
+typedef struct _KI_READY_ENTRY {
+    CHAR Name[sizeof(((KTHREAD *)0)->Name)];
+    SCHAR Priority;
+} KI_READY_ENTRY;
+typedef struct _KI_READY_SNAPSHOT {
+    KI_READY_ENTRY Running;
+    BOOLEAN HasStandby;
+    KI_READY_ENTRY Standby;
+    ULONG Count;              /* threads in its ready queues */
+    KI_READY_ENTRY Ready[32]; /* the first of them, highest priority first */
+} KI_READY_SNAPSHOT;
+/* scheduler.c: one entry per processor (KeNumberProcessors), all taken
+   in one hold of the dispatcher lock. */
+VOID KiSnapshotReadyQueues(KI_READY_SNAPSHOT *Processors);
+
+typedef struct _KI_ISR_SNAPSHOT {
+    PKSERVICE_ROUTINE ServiceRoutine;
+    ULONG64 ServiceCount;
+} KI_ISR_SNAPSHOT;
+/* interrupt.c: the interrupt objects connected to a device vector, under
+   its chain's lock; and how many of its interrupts no ISR claimed. */
+ULONG KiSnapshotInterruptVector(ULONG Vector, KI_ISR_SNAPSHOT *Isrs, ULONG Capacity);
+ULONG64 KiQueryUnclaimedInterrupts(ULONG Vector);
+
+/* spinlock.c: the named locks' statistics. */
+ULONG KiSnapshotLockStatistics(KLOCK_STATISTICS *Copies, ULONG Capacity);
 
 /* Runs Function on a fresh stack (never returns to the caller's). */
 __attribute__((noreturn)) VOID KiSwitchStackAndCall(PVOID StackTop, VOID (*Function)(VOID));

@@ -27,7 +27,6 @@
  */
 #include "ki.h"
 #include "hal.h"
-#include "kd.h"
 
 KSPIN_LOCK KiDispatcherLock;
 
@@ -471,28 +470,33 @@ VOID KiInitializeSchedulerData(PKPRCB Prcb)
         InitializeListHead(&Prcb->ReadyQueue[p]);
 }
 
-/* ---- `ready` ------------------------------------------------------------------------- */
+/* ---- a snapshot for `ready` ---------------------------------------------------------- */
 
-static VOID KiShellReady(ULONG Argc, PCSTR Argv[])
+static VOID KiSnapshotThreadName(KI_READY_ENTRY *Entry, PKTHREAD Thread)
 {
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
+    RtlCopyMemory(Entry->Name, Thread->Name, sizeof(Entry->Name));
+    Entry->Priority = Thread->Priority;
+}
+
+VOID KiSnapshotReadyQueues(KI_READY_SNAPSHOT *Processors)
+{
     KIRQL oldIrql = KiAcquireDispatcherLock();
     for (ULONG p = 0; p < KeNumberProcessors; p++) {
         PKPRCB prcb = KiProcessorBlock[p];
-        DbgPrint("CPU%u: running %s (priority %d)%s%s\n", p, prcb->CurrentThread->Name,
-                 prcb->CurrentThread->Priority, prcb->NextThread ? ", standby " : "",
-                 prcb->NextThread ? prcb->NextThread->Name : "");
+        KI_READY_SNAPSHOT *copy = &Processors[p];
+        copy->Count = 0;
+        KiSnapshotThreadName(&copy->Running, prcb->CurrentThread);
+        copy->HasStandby = prcb->NextThread != NULL;
+        if (copy->HasStandby)
+            KiSnapshotThreadName(&copy->Standby, prcb->NextThread);
         for (LONG priority = MAXIMUM_PRIORITY - 1; priority >= 0; priority--) {
             PLIST_ENTRY head = &prcb->ReadyQueue[priority];
-            if (IsListEmpty(head))
-                continue;
-            DbgPrint("  %2d:", priority);
-            for (PLIST_ENTRY e = head->Flink; e != head; e = e->Flink)
-                DbgPrint(" %s", CONTAINING_RECORD(e, KTHREAD, WaitListEntry)->Name);
-            DbgPrint("\n");
+            for (PLIST_ENTRY e = head->Flink; e != head; e = e->Flink, copy->Count++) {
+                if (copy->Count < ARRAYSIZE(copy->Ready))
+                    KiSnapshotThreadName(&copy->Ready[copy->Count],
+                                         CONTAINING_RECORD(e, KTHREAD, WaitListEntry));
+            }
         }
     }
     KiReleaseDispatcherLock(oldIrql);
 }
-KD_COMMAND(ready, "", "ready queues per processor, highest priority first", KiShellReady);

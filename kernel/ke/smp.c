@@ -12,10 +12,15 @@
 #include "ki.h"
 #include "mm.h"
 #include "hal.h"
-#include "kd.h"
 #include "ps.h"
 
-#define KI_TRAMPOLINE_BASE     0x8000
+#define KI_TRAMPOLINE_BASE 0x8000
+/* What starting one more processor takes, in pages: its PCR and four
+   kernel stacks (KiAllocateProcessor), its idle thread; and what the rest
+   of the boot takes after the processors (drivers, their threads, the
+   shell), with room to spare. Measured: about 25 pages a processor. */
+#define KI_PROCESSOR_PAGES     (4 * KERNEL_STACK_SIZE / PAGE_SIZE + 2)
+#define KI_BOOT_RESERVE_PAGES  128
 #define KI_AP_START_TIMEOUT_US 2000000
 #define KI_AP_RESEND_US        100000 /* generous: emulated processors start slowly */
 
@@ -128,10 +133,42 @@ static BOOLEAN KiStartProcessor(ULONG Number, ULONG ApicId)
     return TRUE;
 }
 
+/* The lowest page of usable memory, for INSTALL_MORE_MEMORY's P2. */
+static ULONG64 KiLowestUsablePage(VOID)
+{
+    ULONG64 lowest = ~0ull;
+    for (ULONG i = 0; i < KeBootInformation.RegionCount; i++) {
+        const MB2_REGION *r = &KeBootInformation.Regions[i];
+        if (r->Type == Mb2MemoryUsable && (r->Base >> PAGE_SHIFT) < lowest)
+            lowest = r->Base >> PAGE_SHIFT;
+    }
+    return lowest;
+}
+
+/* Refuses, as NT does (INSTALL_MORE_MEMORY), a machine whose memory cannot
+   hold every processor it has: rather than start some of them and boot
+   into a system with no memory left, say what is missing. */
+static VOID KiCheckMemoryForProcessors(ULONG Count)
+{
+    MM_MEMORY_STATISTICS s;
+    MmQueryMemoryStatistics(&s);
+    ULONG64 needed = (ULONG64)(Count - 1) * KI_PROCESSOR_PAGES + KI_BOOT_RESERVE_PAGES;
+    if (s.FreePages >= needed)
+        return;
+    DbgPrint("KeLab: %u processors need about %llu KiB of free memory to start, and %llu KiB "
+             "are free: give the machine more memory (MEM=) or fewer processors (CPUS=)\n",
+             Count, (unsigned long long)(needed * PAGE_SIZE >> 10),
+             (unsigned long long)(s.FreePages * PAGE_SIZE >> 10));
+    KeBugCheckEx(INSTALL_MORE_MEMORY, s.TotalPages, KiLowestUsablePage(), s.HighestPfn - 1, 0);
+}
+
 VOID KiStartProcessors(VOID)
 {
     if (HalPlatform.ProcessorCount <= 1)
         return;
+    KiCheckMemoryForProcessors(HalPlatform.ProcessorCount < MAXIMUM_PROCESSORS
+                                   ? HalPlatform.ProcessorCount
+                                   : MAXIMUM_PROCESSORS);
     /* The trampoline runs at its physical address for a few instructions
        after enabling paging, so that page must be identity-mapped too. */
     RtlCopyMemory(KiTrampolinePage(), KiTrampolineStart, KiTrampolineEnd - KiTrampolineStart);
@@ -143,21 +180,3 @@ VOID KiStartProcessors(VOID)
     }
     MmUnmapPage((PVOID)KI_TRAMPOLINE_BASE);
 }
-
-/* ---- `cpus` ----------------------------------------------------------------- */
-
-static VOID KiShellCpus(ULONG Argc, PCSTR Argv[])
-{
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("%u processor(s), local APICs in %s mode, clock source %s\n", KeNumberProcessors,
-             HalIsX2ApicEnabled() ? "x2APIC" : "xAPIC", HalClockSourceName());
-    DbgPrint("CPU  APIC  ticks       DPCs run    IPIs\n");
-    for (ULONG p = 0; p < KeNumberProcessors; p++) {
-        PKPRCB prcb = KiProcessorBlock[p];
-        DbgPrint("%-4u %-5u %-11llu %-11llu %llu\n", p, prcb->ApicId,
-                 (unsigned long long)prcb->TickCount, (unsigned long long)prcb->DpcData.DpcCount,
-                 (unsigned long long)prcb->InterruptCount[IPI_VECTOR]);
-    }
-}
-KD_COMMAND(cpus, "", "processors: APIC IDs, clock ticks, DPCs and IPIs", KiShellCpus);

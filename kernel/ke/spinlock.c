@@ -24,7 +24,6 @@
  */
 #include "ki.h"
 #include "hal.h"
-#include "kd.h"
 
 #define KI_MAX_NAMED_LOCKS 64
 
@@ -197,39 +196,13 @@ VOID KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle)
     KeLowerIrql(LockHandle->OldIrql);
 }
 
-/* ---- `locks` ---------------------------------------------------------------- */
+/* ---- a snapshot for `locks` ------------------------------------------------------ */
 
-static VOID KiShellLocks(ULONG Argc, PCSTR Argv[])
+ULONG KiSnapshotLockStatistics(KLOCK_STATISTICS *Copies, ULONG Capacity)
 {
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    LONG n = KiNamedLockCount < KI_MAX_NAMED_LOCKS ? KiNamedLockCount : KI_MAX_NAMED_LOCKS;
-    UCHAR order[KI_MAX_NAMED_LOCKS];
-    /* The dispatcher lock first, then the rest, most contended first
-       (insertion sort). */
-    for (LONG i = 0; i < n; i++) {
-        const KLOCK_STATISTICS *s = &KiLockStatistics[i];
-        LONG j = i;
-        for (; j > 0; j--) {
-            const KLOCK_STATISTICS *t = &KiLockStatistics[order[j - 1]];
-            BOOLEAN before = s == KiDispatcherLock.Statistics ||
-                             (t != KiDispatcherLock.Statistics && t->Contentions < s->Contentions);
-            if (!before)
-                break;
-            order[j] = order[j - 1];
-        }
-        order[j] = (UCHAR)i;
-    }
-    ULONG64 cyclesPerUs = HalQueryTscFrequency() / 1000000;
-    DbgPrint("%-22s %12s %12s %6s %14s %12s\n", "lock", "acquired", "contended", "%", "spins",
-             "longest (us)");
-    for (LONG k = 0; k < n; k++) {
-        const KLOCK_STATISTICS *s = &KiLockStatistics[order[k]];
-        DbgPrint("%-22s %12llu %12llu %5llu%% %14llu %12llu\n", s->Name,
-                 (unsigned long long)s->Acquisitions, (unsigned long long)s->Contentions,
-                 (unsigned long long)(s->Acquisitions ? s->Contentions * 100 / s->Acquisitions : 0),
-                 (unsigned long long)s->SpinIterations,
-                 (unsigned long long)(cyclesPerUs ? s->LongestHold / cyclesPerUs : 0));
-    }
+    LONG named = __atomic_load_n(&KiNamedLockCount, __ATOMIC_RELAXED);
+    ULONG n = (ULONG)(named < KI_MAX_NAMED_LOCKS ? named : KI_MAX_NAMED_LOCKS);
+    for (ULONG i = 0; i < n && i < Capacity; i++) /* counters, read as they are */
+        Copies[i] = KiLockStatistics[i];
+    return n;
 }
-KD_COMMAND(locks, "", "named spin locks, most contended first", KiShellLocks);

@@ -1,6 +1,6 @@
 /*
  * thread.c: a kernel thread's life: its first instructions, its end, and
- * the list of every thread for the shell.
+ * the list of every thread (and a copy of it for the shell).
  *
  * A new thread's stack is built to look as if the thread had called
  * KiSwapContext itself: the first switch to it "returns" into
@@ -18,7 +18,6 @@
 #include "ki.h"
 #include "mm.h"
 #include "ob.h"
-#include "kd.h"
 
 static KSPIN_LOCK KiThreadListLock;
 LIST_ENTRY KiThreadList = {&KiThreadList, &KiThreadList}; /* KiThreadListLock; read by tools/gdb */
@@ -183,69 +182,48 @@ VOID KeTerminateThread(NTSTATUS ExitStatus)
     KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 7, (ULONG_PTR)thread, 0, 0); /* not reached */
 }
 
-/* ---- `threads` ----------------------------------------------------------------- */
+/* ---- a snapshot for `threads` ------------------------------------------------------ */
 
-static PCSTR KiStateName(UCHAR State)
+static VOID KiSnapshotWait(PKTHREAD Thread, KI_THREAD_SNAPSHOT *Copy)
 {
-    static const char *const names[] = {"init", "ready", "running", "standby", "dead", "waiting"};
-    return State < ARRAYSIZE(names) ? names[State] : "?";
-}
-
-static PCSTR KiObjectKind(PVOID Object)
-{
-    switch (((DISPATCHER_HEADER *)Object)->Type) {
-    case EventNotificationObject:
-        return "event(N)";
-    case EventSynchronizationObject:
-        return "event(S)";
-    case MutantObject:
-        return "mutex";
-    case SemaphoreObject:
-        return "semaphore";
-    case ThreadObject:
-        return "thread";
-    case TimerNotificationObject:
-    case TimerSynchronizationObject:
-        return "timer";
-    }
-    return "object";
-}
-
-static VOID KiPrintWait(PKTHREAD Thread)
-{
-    if (Thread->State != Waiting)
-        return;
     PKWAIT_BLOCK first = Thread->WaitBlockList, wb = first;
-    DbgPrint("  waits %llu ms on",
-             (unsigned long long)((KeGetCurrentPrcb()->TickCount - Thread->WaitStartTick) *
-                                  (KeTimeIncrement / 10000)));
+    Copy->WaitTicks = KeGetCurrentPrcb()->TickCount - Thread->WaitStartTick;
     do {
-        if (wb->Object == &Thread->Timer)
-            DbgPrint(" timeout");
-        else
-            DbgPrint(" %s %p", KiObjectKind(wb->Object), wb->Object);
+        if (wb->Object == &Thread->Timer) {
+            Copy->WaitTimeout = TRUE;
+        } else {
+            if (Copy->WaitObjectCount < ARRAYSIZE(Copy->WaitObjects))
+                Copy->WaitObjects[Copy->WaitObjectCount] =
+                    (KI_WAIT_OBJECT_SNAPSHOT){wb->Object, ((DISPATCHER_HEADER *)wb->Object)->Type};
+            Copy->WaitObjectCount++;
+        }
         wb = wb->NextWaitBlock;
     } while (wb != first);
 }
 
-static VOID KiShellThreads(ULONG Argc, PCSTR Argv[])
+ULONG KiSnapshotThreads(KI_THREAD_SNAPSHOT *Threads, ULONG Capacity)
 {
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("%-18s %-19s %-8s %4s %4s %3s %9s\n", "thread", "name", "state", "prio", "base", "cpu",
-             "switches");
+    ULONG count = 0;
     KIRQL oldIrql;
     KeAcquireSpinLock(&KiThreadListLock, &oldIrql);
     KIRQL listIrql = KiAcquireDispatcherLock(); /* a consistent picture: nobody moves */
-    for (PLIST_ENTRY e = KiThreadList.Flink; e != &KiThreadList; e = e->Flink) {
+    for (PLIST_ENTRY e = KiThreadList.Flink; e != &KiThreadList; e = e->Flink, count++) {
+        if (count >= Capacity)
+            continue; /* counted, not copied */
         PKTHREAD t = CONTAINING_RECORD(e, KTHREAD, ThreadListEntry);
-        DbgPrint("%p %-19s %-8s %4d %4d %3u %9llu", t, t->Name, KiStateName(t->State), t->Priority,
-                 t->BasePriority, t->NextProcessor, (unsigned long long)t->ContextSwitches);
-        KiPrintWait(t);
-        DbgPrint("\n");
+        KI_THREAD_SNAPSHOT *copy = &Threads[count];
+        *copy = (KI_THREAD_SNAPSHOT){.Thread = t,
+                                     .State = t->State,
+                                     .IsIdle = t->IsIdle,
+                                     .Priority = t->Priority,
+                                     .BasePriority = t->BasePriority,
+                                     .Processor = t->NextProcessor,
+                                     .ContextSwitches = t->ContextSwitches};
+        RtlCopyMemory(copy->Name, t->Name, sizeof(copy->Name));
+        if (t->State == Waiting)
+            KiSnapshotWait(t, copy);
     }
     KiReleaseDispatcherLock(listIrql);
     KeReleaseSpinLock(&KiThreadListLock, oldIrql);
+    return count;
 }
-KD_COMMAND(threads, "", "every thread: state, priority, processor, what it waits on",
-           KiShellThreads);

@@ -1,10 +1,9 @@
 /*
  * info.c: how much memory there is and how much is free: for the `mem`
- * shell command, the boot banner and the tests.
+ * shell command (shell.c), the boot banner and the tests.
  */
 #include "mi.h"
 #include "ke.h"
-#include "kd.h"
 
 static PCSTR MiRegionTypeName(ULONG Type)
 {
@@ -46,21 +45,3 @@ VOID MmPrintMemorySummary(VOID)
              (unsigned long long)(s.TotalPages >> 8), (unsigned long long)(s.FreePages >> 8),
              KeBootInformation.RegionCount);
 }
-
-static VOID MiShellMem(ULONG Argc, PCSTR Argv[])
-{
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    MM_MEMORY_STATISTICS s;
-    MmQueryMemoryStatistics(&s);
-    DbgPrint("Physical memory map (from the boot loader):\n");
-    MmPrintMemoryMap();
-    DbgPrint("Physical pages: %llu usable, %llu free, %llu in use (highest page 0x%llx)\n",
-             (unsigned long long)s.TotalPages, (unsigned long long)s.FreePages,
-             (unsigned long long)(s.TotalPages - s.FreePages), (unsigned long long)s.HighestPfn);
-    DbgPrint("System space: %u of %u pages free at %p\n", s.FreeSystemPages, MM_SYSTEM_SPACE_PAGES,
-             (PVOID)MM_SYSTEM_SPACE_BASE);
-    DbgPrint("Direct map at %p, kernel image at %p\n", (PVOID)MM_DIRECT_MAP_BASE,
-             (PVOID)MM_KERNEL_BASE);
-}
-KD_COMMAND(mem, "", "physical memory map and page usage", MiShellMem);

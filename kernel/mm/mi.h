@@ -55,5 +55,7 @@ BOOLEAN MiIsDriverAddress(ULONG64 Va);
 /* The page fault handler's question: a pageable page that is out, and
    IRQL allows bringing it back? Then it is back. */
 BOOLEAN MiResolvePageableFault(ULONG64 Address, KIRQL Irql);
+/* For `verifier`: how many pages are pageable, and whether they are in. */
+VOID MiQueryPageableState(ULONG *Pages, BOOLEAN *Resident);
 
 #endif

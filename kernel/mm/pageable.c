@@ -17,7 +17,6 @@
  */
 #include "mi.h"
 #include "ke.h"
-#include "kd.h"
 
 #define MI_MAX_PAGEABLE_PAGES 64
 
@@ -117,20 +116,8 @@ VOID MmQueryPageableStatistics(ULONG64 *PageOuts, ULONG64 *PageIns)
     *PageIns = MiPageIns;
 }
 
-/* `verifier [irql on|off]` */
-static VOID MiShellVerifier(ULONG Argc, PCSTR Argv[])
+VOID MiQueryPageableState(ULONG *Pages, BOOLEAN *Resident)
 {
-    if (Argc == 3 && strcmp(Argv[1], "irql") == 0 &&
-        (strcmp(Argv[2], "on") == 0 || strcmp(Argv[2], "off") == 0)) {
-        MmVerifierForceIrqlChecking = strcmp(Argv[2], "on") == 0;
-    } else if (Argc != 1) {
-        DbgPrint("usage: verifier [irql on|off]\n");
-        return;
-    }
-    DbgPrint("Force IRQL checking: %s (pageable sections: %u pages, %s; paged out %llu times, "
-             "in %llu times)\n",
-             MmVerifierForceIrqlChecking ? "on" : "off", MiPageablePageCount,
-             MiPageableResident ? "resident" : "paged out", (unsigned long long)MiPageOuts,
-             (unsigned long long)MiPageIns);
+    *Pages = MiPageablePageCount;
+    *Resident = MiPageableResident;
 }
-KD_COMMAND(verifier, "[irql on|off]", "Driver Verifier: force IRQL checking", MiShellVerifier);

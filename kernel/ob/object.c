@@ -9,7 +9,6 @@
  */
 #include "obp.h"
 #include "ke.h"
-#include "kd.h"
 
 static KSPIN_LOCK ObpObjectListLock;
 static LIST_ENTRY ObpObjectList; /* ObpObjectListLock: every live object */
@@ -78,19 +77,22 @@ LONG_PTR ObDereferenceObject(PVOID Object)
     return count;
 }
 
-/* `objects`: every live object, grouped by type as it is listed. */
-static VOID ObpShellObjects(ULONG Argc, PCSTR Argv[])
+ULONG ObpSnapshotObjects(OBP_OBJECT_SNAPSHOT *Objects, ULONG Capacity)
 {
-    UNREFERENCED_PARAMETER(Argc);
-    UNREFERENCED_PARAMETER(Argv);
-    DbgPrint("%-18s %-14s %8s %8s  %s\n", "object", "type", "refs", "handles", "name");
+    ULONG count = 0;
     KIRQL oldIrql;
     KeAcquireSpinLock(&ObpObjectListLock, &oldIrql);
-    for (PLIST_ENTRY e = ObpObjectList.Flink; e != &ObpObjectList; e = e->Flink) {
+    for (PLIST_ENTRY e = ObpObjectList.Flink; e != &ObpObjectList; e = e->Flink, count++) {
+        if (count >= Capacity)
+            continue; /* counted, not copied */
         POBJECT_HEADER h = CONTAINING_RECORD(e, OBJECT_HEADER, ObjectListEntry);
-        DbgPrint("%p %-14s %8lld %8lld  %s\n", OBJECT_HEADER_TO_BODY(h), h->Type->Name,
-                 (long long)h->PointerCount, (long long)h->HandleCount, h->Name ? h->Name : "");
+        OBP_OBJECT_SNAPSHOT *copy = &Objects[count];
+        copy->Object = OBJECT_HEADER_TO_BODY(h);
+        copy->PointerCount = h->PointerCount;
+        copy->HandleCount = h->HandleCount;
+        RtlStringCbCopyA(copy->Type, sizeof(copy->Type), h->Type->Name);
+        RtlStringCbCopyA(copy->Name, sizeof(copy->Name), h->Name ? h->Name : "");
     }
     KeReleaseSpinLock(&ObpObjectListLock, oldIrql);
+    return count;
 }
-KD_COMMAND(objects, "", "live kernel objects with their references and handles", ObpShellObjects);

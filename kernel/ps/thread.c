@@ -46,6 +46,15 @@ static NTSTATUS PspAllocateThread(PCSTR Name, PETHREAD *Thread, PVOID *StackTop)
     return STATUS_SUCCESS;
 }
 
+/* A system thread is named after the driver whose code it runs (a
+   debugger names it by its start address, timerdev!TimerThread), or after
+   its start routine when that is the kernel's own. */
+static PCSTR PspThreadName(PKSTART_ROUTINE StartRoutine)
+{
+    PCSTR module = KeSymbolModule(StartRoutine);
+    return module ? module : KeSymbolName(StartRoutine);
+}
+
 PAGEABLE_CODE NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
                                             POBJECT_ATTRIBUTES ObjectAttributes,
                                             HANDLE ProcessHandle, PCLIENT_ID ClientId,
@@ -56,10 +65,11 @@ PAGEABLE_CODE NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredA
     UNREFERENCED_PARAMETER(ProcessHandle); /* every thread belongs to the system */
     PETHREAD thread;
     PVOID stack;
-    NTSTATUS status = PspAllocateThread("system thread", &thread, &stack);
+    PCSTR name = PspThreadName(StartRoutine);
+    NTSTATUS status = PspAllocateThread(name, &thread, &stack);
     if (!NT_SUCCESS(status))
         return status;
-    KeInitializeThread(&thread->Tcb, stack, StartRoutine, StartContext, "system thread");
+    KeInitializeThread(&thread->Tcb, stack, StartRoutine, StartContext, name);
     status =
         ObInsertObject(thread, DesiredAccess ? DesiredAccess : THREAD_ALL_ACCESS, ThreadHandle);
     if (!NT_SUCCESS(status)) {

@@ -39,7 +39,7 @@ static ACPI_TABLES Tables;
 static UCHAR *At(ULONG64 Pa)
 {
     if (Pa < MemBase || Pa - MemBase >= MEM_MAX) {
-        printf("    # builder: 0x%llx is outside the fake memory\n", (unsigned long long)Pa);
+        ktap_diag("builder: 0x%llx is outside the fake memory", (unsigned long long)Pa);
         exit(2);
     }
     return Mem + (Pa - MemBase);
@@ -169,9 +169,9 @@ static BOOLEAN Warned(const ACPI_MESSAGES *m, const char *Text)
 static void ShowMessages(const ACPI_MESSAGES *m)
 {
     for (ULONG i = 0; i < m->WarningCount; i++)
-        printf("    # warning: %s\n", m->Warnings[i]);
+        ktap_diag("warning: %s", m->Warnings[i]);
     if (m->Error[0])
-        printf("    # error: %s\n", m->Error);
+        ktap_diag("error: %s", m->Error);
 }
 
 /* ---- builders for the tables KeLab reads ---- */

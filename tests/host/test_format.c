@@ -4,6 +4,8 @@
  */
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
+
 #include "rtl.h"
 #include "ktap.h"
 

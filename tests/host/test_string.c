@@ -76,10 +76,25 @@ static void test_string_to_number(void)
     CHECK_EQ(v, 7); /* untouched on failure */
 }
 
+static void test_parse_says_why(void)
+{
+    ULONG64 v = 7;
+    CHECK_EQ(RtlParseUlong64("42", &v), STATUS_SUCCESS);
+    CHECK_EQ(v, 42);
+    v = 7;
+    CHECK_EQ(RtlParseUlong64("99999999999999999999999", &v), STATUS_INTEGER_OVERFLOW);
+    CHECK_EQ(RtlParseUlong64("0x1ffffffffffffffff", &v), STATUS_INTEGER_OVERFLOW);
+    CHECK_EQ(RtlParseUlong64("99999999999999999999999z", &v), STATUS_INVALID_PARAMETER);
+    CHECK_EQ(RtlParseUlong64("0xZZ", &v), STATUS_INVALID_PARAMETER);
+    CHECK_EQ(RtlParseUlong64("", &v), STATUS_INVALID_PARAMETER);
+    CHECK_EQ(RtlParseUlong64(" 1", &v), STATUS_INVALID_PARAMETER);
+    CHECK_EQ(v, 7);
+}
+
 static const KTAP_CASE cases[] = {
     KTAP_CASE(test_memory_routines),  KTAP_CASE(test_memmove_overlaps),
     KTAP_CASE(test_string_routines),  KTAP_CASE(test_string_copy),
-    KTAP_CASE(test_string_to_number),
+    KTAP_CASE(test_string_to_number), KTAP_CASE(test_parse_says_why),
 };
 
 int main(void)

@@ -108,7 +108,7 @@ KTEST(apc, interrupts_a_wait_which_then_goes_on)
     KeInitializeApc(&c.Apc, t, OriginalApcEnvironment, TestKernelRoutine, NULL, TestNormalRoutine,
                     KernelMode, &c);
     KeInsertQueueApc(&c.Apc, (PVOID)0xA1, NULL, IO_NO_INCREMENT);
-    for (ULONG i = 0; i < 2000 && c.NormalRanIn == NULL; i++)
+    for (ULONG i = 0; i < 10000 && c.NormalRanIn == NULL; i++)
         KtSleep(1);
     KT_EXPECT_EQ(c.KernelRanIn, t); /* in the target thread, not here */
     KT_EXPECT_EQ(c.NormalRanIn, t);

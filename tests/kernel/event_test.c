@@ -60,7 +60,7 @@ typedef struct _WAITERS_CONTEXT {
 static VOID Waiter(PVOID Context)
 {
     WAITERS_CONTEXT *c = Context;
-    LARGE_INTEGER timeout = {.QuadPart = -50000000}; /* 5 s: a lost wake-up fails, not hangs */
+    LARGE_INTEGER timeout = {.QuadPart = -300000000}; /* 30 s: a lost wake-up fails, not hangs */
     __atomic_add_fetch(&c->Arrived, 1, __ATOMIC_RELEASE);
     if (KeWaitForSingleObject(&c->Event, Executive, KernelMode, FALSE, &timeout) == STATUS_SUCCESS)
         __atomic_add_fetch(&c->Woken, 1, __ATOMIC_RELEASE);
@@ -73,15 +73,10 @@ static VOID StartWaiters(WAITERS_CONTEXT *c, PKTHREAD Threads[WAITERS])
         Threads[i] = KtStartThread(Waiter, c, 0, 0);
     while (c->Arrived < WAITERS)
         KtSleep(1);
-    /* "Arrived" is counted just before the wait: make sure they are in it. */
-    for (ULONG tries = 0; tries < 100; tries++) {
-        ULONG waiting = 0;
-        for (ULONG i = 0; i < WAITERS; i++)
-            waiting += Threads[i]->State == Waiting;
-        if (waiting == WAITERS)
-            break;
-        KtSleep(2);
-    }
+    /* "Arrived" is counted just before the wait: make sure they are in it
+       (a loaded machine may take its time; only a hang takes 10 s). */
+    for (ULONG i = 0; i < WAITERS; i++)
+        KtWaitUntilThreadWaits(Threads[i], 10000);
 }
 
 KTEST(event, notification_releases_every_waiter_and_stays_signaled)
@@ -106,7 +101,7 @@ KTEST(event, synchronization_releases_exactly_one_and_resets)
     StartWaiters(&c, t);
     for (LONG round = 1; round <= WAITERS; round++) {
         KT_EXPECT_EQ(KeSetEvent(&c.Event, IO_NO_INCREMENT, FALSE), 0);
-        for (ULONG waited = 0; c.Woken < round && waited < 2000; waited++)
+        for (ULONG waited = 0; c.Woken < round && waited < 10000; waited++)
             KtSleep(1);
         KtSleep(20); /* had a second waiter been released, it would count by now */
         KT_EXPECT_EQ(c.Woken, round);

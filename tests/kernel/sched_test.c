@@ -92,13 +92,21 @@ KTEST(sched, equal_priorities_share_the_processor_round_robin)
     PKTHREAD tb = KtStartThread(Spinner, &b, 12, CPU0);
     KtSleep(200);
     LONG64 ca1 = a.Count, cb1 = b.Count;
-    KtSleep(200);
+    /* Wait for both to advance past that point and to have been switched
+       several times: with round robin that takes a few quanta; without it
+       one of them never runs again, and only then is the 10 s reached. (A
+       fixed window fails when a loaded host lends processor 0 little time
+       in it.) The waits are long ones, so that our own wake-ups do not
+       preempt the spinners at every tick. */
+    for (ULONG i = 0; i < 100 && !(a.Count > ca1 && b.Count > cb1 &&
+                                   ta->ContextSwitches + tb->ContextSwitches > 4);
+         i++)
+        KtSleep(100);
     LONG64 ca2 = a.Count, cb2 = b.Count;
     a.Stop = b.Stop = 1;
     KeSetPriorityThread(KeGetCurrentThread(), old);
     KtJoinThread(ta, 5000);
     KtJoinThread(tb, 5000);
-    /* Both advanced in the same 200 ms window, so they took turns. */
     KT_EXPECT_GT(ca2, ca1);
     KT_EXPECT_GT(cb2, cb1);
     KT_EXPECT_GT(ta->ContextSwitches + tb->ContextSwitches, 4);

@@ -6,6 +6,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import tempfile
 import time
 import unittest
 from pathlib import Path
+from xml.etree import ElementTree
 
 HERE = Path(__file__).resolve().parent
 TESTDATA = HERE / "testdata"
@@ -29,6 +31,12 @@ def load_ktest():
 
 
 ktest = load_ktest()
+
+# The runner's --timeout in the tests of a hang. Every other program or fake
+# boot of such a test must end well within it, even on a machine loaded
+# with QEMUs and sanitized builds (2 s was not enough there); the test waits
+# this long for the hang.
+HANG_TIMEOUT = "8"
 
 # Boots that go right, for scenarios to start from.
 LIST = {"cmdline": "kelab.mode=list", "log": "list.log", "exit": 33}
@@ -151,7 +159,7 @@ class DeathJudgement(unittest.TestCase):
         self.assertEqual(self.judge("death_started.log", 0), "the machine triple-faulted: no bugcheck")
 
     def test_timeout(self):
-        self.assertEqual(self.judge("death_started.log", None), "it timed out after 120 s")
+        self.assertEqual(self.judge("death_started.log", None), "it hung: no output for 120 s")
 
     def test_bugcheck_status_without_stop_line(self):
         self.assertEqual(self.judge("death_started.log", 37),
@@ -198,9 +206,9 @@ class EndToEnd(unittest.TestCase):
         run = Run(self, [LIST, ALL_PASS, DOUBLE_FREE, NULL_DEREF], "--cpus", "1,2")
         self.assertEqual(run.status, 0, run.process.stdout)
         self.assertEqual(run.failures(), [])
-        self.assertIn("cpus=1: 6 passed, 0 failed, 1 skipped in 4 boots", run.lines)
-        self.assertIn("cpus=2: 6 passed, 0 failed, 1 skipped in 4 boots", run.lines)
-        self.assertEqual(run.lines[-1], "12 passed, 0 failed")
+        self.assertIn("cpus=1: 7 passed, 0 failed, 1 skipped in 4 boots", run.lines)
+        self.assertIn("cpus=2: 7 passed, 0 failed, 1 skipped in 4 boots", run.lines)
+        self.assertEqual(run.lines[-1], "14 passed, 0 failed")
         self.assertEqual(sorted((b["cmdline"], b["cpus"]) for b in run.boots), sorted(
             (b["cmdline"], cpus) for b in [LIST, ALL_PASS, DOUBLE_FREE, NULL_DEREF]
             for cpus in (1, 2)))
@@ -218,7 +226,7 @@ class EndToEnd(unittest.TestCase):
                       "usb_refused_pass.log", 33)]
         run = Run(self, boots, "--dongle", str(FAKE / "dongle"))
         self.assertEqual(run.status, 0, run.process.stdout + run.process.stderr)
-        self.assertEqual(run.lines[-1], "3 passed, 0 failed")
+        self.assertEqual(run.lines[-1], "6 passed, 0 failed")  # three tests and their suites
         self.assertEqual(sorted((b["cmdline"], b["dongle"]) for b in run.boots), [
             ("kelab.mode=list", None),
             ("kelab.mode=test", None),
@@ -244,7 +252,7 @@ class EndToEnd(unittest.TestCase):
             f"(log: {log})"])
         self.assertIn("    # start: overrun_detected\n", log.read_text())
         self.assertIn("# ktest: reproduce: ", log.read_text())
-        self.assertEqual(run.lines[-1], "5 passed, 1 failed")
+        self.assertEqual(run.lines[-1], "6 passed, 1 failed")
         self.assertEqual(run.status, 1)
 
     def test_verbose_shows_a_failures_diagnostics(self):
@@ -262,15 +270,23 @@ class EndToEnd(unittest.TestCase):
             f"(log: {log})"])
         self.assertIn(AFTER_OVERRUN["cmdline"], [b["cmdline"] for b in run.boots])
         # alloc_free from the first boot; leak_report, copy, compare from the
-        # second; the two death tests.
-        self.assertEqual(run.lines[-1], "6 passed, 1 failed")
+        # second, and its KTAP read as kunit_tool would; the two death tests.
+        self.assertEqual(run.lines[-1], "7 passed, 1 failed")
 
     def test_hang_mid_suite_is_a_timeout_of_that_case(self):
         run = Run(self, [LIST, boot("kelab.mode=test", "hang_mid_suite.log", 33, hang=True),
-                         AFTER_OVERRUN, DOUBLE_FREE, NULL_DEREF], "--timeout", "2")
+                         AFTER_OVERRUN, DOUBLE_FREE, NULL_DEREF], "--timeout", HANG_TIMEOUT)
         self.assertEqual([f.split(" (log:")[0] for f in run.failures()],
-                         ["FAIL pool.overrun_detected [cpus=1]: timed out after 2 s"])
-        self.assertEqual(run.lines[-1], "6 passed, 1 failed")
+                         ["FAIL pool.overrun_detected [cpus=1]: hung: no output for 8 s (or ran 80 s in all)"])
+        self.assertEqual(run.lines[-1], "7 passed, 1 failed")
+
+    def test_a_slow_boot_that_keeps_printing_is_not_hung(self):
+        # Each line comes a little later than the last, the whole boot takes
+        # longer than --timeout: it is slow, not hung.
+        slow = dict(ALL_PASS, pace=float(HANG_TIMEOUT) / 16)
+        run = Run(self, [LIST, slow, DOUBLE_FREE, NULL_DEREF], "--timeout", HANG_TIMEOUT)
+        self.assertEqual(run.failures(), [])
+        self.assertEqual(run.lines[-1], "7 passed, 0 failed")
 
     def test_crash_between_cases_blames_the_next_one(self):
         run = Run(self, [LIST, boot("kelab.mode=test", "crash_between_cases.log", 37),
@@ -346,8 +362,9 @@ class EndToEnd(unittest.TestCase):
 class DeathTests(unittest.TestCase):
     def death_run(self, log, exit, **more):
         """Run only pool.double_free, whose boot replays `log` and exits `exit`."""
+        timeout = ["--timeout", HANG_TIMEOUT] if more.get("hang") else []
         return Run(self, [LIST, boot(DOUBLE_FREE["cmdline"], log, exit, **more)],
-                   "--filter", "pool.double_free", "--timeout", "2")
+                   "--filter", "pool.double_free", *timeout)
 
     def test_passes(self):
         run = self.death_run("death_double_free.log", 37)
@@ -362,7 +379,7 @@ class DeathTests(unittest.TestCase):
             ("death_returned.log", 35, {}, "its body returned (not ok)"),
             ("death_started.log", 0, {}, "the machine triple-faulted"),
             ("death_started.log", 37, {}, "QEMU exited 37 (bugcheck) with no STOP line"),
-            ("death_started.log", 33, {"hang": True}, "it timed out after 2 s"),
+            ("death_started.log", 33, {"hang": True}, "it hung: no output for 8 s"),
         ]
         for log, exit, more, what in cases:
             with self.subTest(log=log, exit=exit):
@@ -399,9 +416,19 @@ class HostTests(unittest.TestCase):
         self.assertIn("ok   nested.main_test.example_test_3.test_1", run.lines)
         self.assertEqual([f.split(" (log:")[0] for f in run.failures()],
                          ["FAIL nested.main_test.example_test_3.test_2: FAIL"])
-        self.assertIn("host: 6 passed, 1 failed, 2 skipped", run.lines)
-        self.assertEqual(run.lines[-1], "6 passed, 1 failed")
+        self.assertIn("ok   lib_test.kunit_format", run.lines)
+        self.assertIn("host: 8 passed, 1 failed, 2 skipped", run.lines)
+        self.assertEqual(run.lines[-1], "8 passed, 1 failed")
         self.assertTrue((run.dir / "logs" / "nested.main_test.example_test_3.test_2.log").exists())
+
+    def test_ktap_kunit_tool_would_reject(self):
+        directory = self.host_dir()
+        host_program(directory, "renamed", "host_kunit_rejects.ktap")
+        run = Run(self, [], host_tests=[directory], kernel=False)
+        self.assertEqual([f.split(" (log:")[0] for f in run.failures()], [
+            "FAIL renamed.kunit_format: kunit_tool would not read this KTAP: line 8: strings: "
+            "its result line is missing (a result line must repeat the '# Subtest:' name)"])
+        self.assertEqual(run.lines[-1], "2 passed, 1 failed")
 
     def test_a_single_program_and_the_filter(self):
         directory = self.host_dir()
@@ -419,9 +446,9 @@ class HostTests(unittest.TestCase):
         host_program(directory, "segv", "hang_mid_suite.log", then="kill -SEGV $$")
         host_program(directory, "hangs", "hang_mid_suite.log", then="sleep 60")
         host_program(directory, "quits", "crash_between_cases.log", exit=0)
-        run = Run(self, [], "--timeout", "2", host_tests=[directory], kernel=False)
+        run = Run(self, [], "--timeout", HANG_TIMEOUT, host_tests=[directory], kernel=False)
         self.assertEqual(sorted(f.split(" (log:")[0] for f in run.failures()), [
-            "FAIL hangs.pool.overrun_detected: timed out after 2 s",
+            "FAIL hangs.pool.overrun_detected: hung: no output for 8 s (or ran 80 s in all)",
             "FAIL liar: exited 1 (failed) but every test in its KTAP passed",
             "FAIL quits.pool: exited 0 with its KTAP output truncated",
             "FAIL segv.pool.overrun_detected: killed by SIGSEGV",
@@ -434,7 +461,7 @@ class Options(unittest.TestCase):
                   for b in (LIST, ALL_PASS, DOUBLE_FREE, NULL_DEREF)]
         run = Run(self, seeded, "--accel", "kvm", "--qemu-arg=-d int", "--qemu-arg=-s",
                   "--kernel-arg", "kelab.seed=7", "--cpus", "4")
-        self.assertEqual(run.lines[-1], "6 passed, 0 failed")
+        self.assertEqual(run.lines[-1], "7 passed, 0 failed")
         self.assertTrue(all(b["accel"] == "kvm" and b["extra"] == ["-d", "int", "-s"]
                             and b["test"] and b["cpus"] == 4 for b in run.boots))
 
@@ -487,6 +514,89 @@ class Options(unittest.TestCase):
         self.assertIn("nothing to run", run.process.stderr)
 
 
+class Reporting(unittest.TestCase):
+    """What the runner tells people and machines besides the results."""
+
+    FAILING = [LIST, boot("kelab.mode=test", "one_failure.log", 35), DOUBLE_FREE, NULL_DEREF]
+
+    def test_repeat_names_the_run_of_each_failure(self):
+        run = Run(self, self.FAILING, "--repeat", "2")
+        self.assertEqual([f.split(" (log:")[0] for f in run.failures()], [
+            "FAIL pool.overrun_detected [cpus=1] (run 1): EXPECTATION FAILED at tests/pool_test.c:42",
+            "FAIL pool.overrun_detected [cpus=1] (run 2): EXPECTATION FAILED at tests/pool_test.c:42"])
+        for number in (1, 2):
+            log = run.dir / "logs" / f"run{number}" / "pool.overrun_detected.cpus1.log"
+            self.assertIn(f"(log: {log})", run.failures()[number - 1])
+        self.assertIn("cpus=1: 12 passed, 2 failed, 2 skipped in 8 boots", run.lines)
+        self.assertEqual(run.lines[-2:], ["ktest: 2 runs, failures in run 1, 2",
+                                          "12 passed, 2 failed"])
+        self.assertEqual(len(run.boots), 8)
+
+    def test_repeat_without_failures(self):
+        run = Run(self, [LIST, ALL_PASS, DOUBLE_FREE, NULL_DEREF], "--repeat", "3")
+        self.assertEqual(run.lines[-2:], ["ktest: 3 runs, no failure", "21 passed, 0 failed"])
+        self.assertEqual(run.status, 0)
+
+    def test_junit_xml_counts_every_result(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        path = Path(tmp.name) / "reports" / "junit.xml"
+        run = Run(self, self.FAILING, "--junit", str(path))
+        root = ElementTree.parse(path).getroot()
+        self.assertEqual((root.tag, root.get("tests"), root.get("failures"), root.get("skipped")),
+                         ("testsuites", "8", "1", "1"))
+        suite = root.find("testsuite")
+        self.assertEqual((suite.get("name"), suite.get("tests")), ("cpus=1", "8"))
+        cases = {(c.get("classname"), c.get("name")): c for c in suite.iter("testcase")}
+        failed = cases[("cpus1.pool", "overrun_detected")].find("failure")
+        self.assertEqual(failed.get("message"), "EXPECTATION FAILED at tests/pool_test.c:42")
+        self.assertIn("log: ", failed.text)
+        self.assertIsNotNone(cases[("cpus1.pool", "leak_report")].find("skipped"))
+        self.assertIsNone(cases[("cpus1.pool", "double_free")].find("failure"))
+        self.assertEqual(run.lines[-1], "6 passed, 1 failed")
+
+    def test_progress_line_on_a_terminal_only(self):
+        plain = Run(self, self.FAILING)
+        self.assertNotIn("\r", plain.process.stdout)
+        self.assertFalse([line for line in plain.lines if "runs done" in line])
+        primary, secondary = pty.openpty()
+        self.addCleanup(os.close, primary)
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        scenario = Path(tmp.name) / "scenario.json"
+        scenario.write_text(json.dumps(self.FAILING))
+        (Path(tmp.name) / "kernel.elf").write_text("")
+        process = subprocess.Popen(
+            [str(KTEST), "--kernel", str(Path(tmp.name) / "kernel.elf"),
+             "--launcher", f"{FAKE / 'qemu'} {scenario}",
+             "--mkiso", f"{FAKE / 'mkiso'} {Path(tmp.name) / 'mkiso.journal'}",
+             "--logdir", str(Path(tmp.name) / "logs")], stdout=secondary, stderr=secondary)
+        os.close(secondary)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the terminal's last user closed it: the runner ended
+                break
+            if not chunk:
+                break
+            output += chunk
+        process.wait(timeout=60)
+        text = output.decode()
+        # The list boot is one run; when it is done it queues three more.
+        self.assertRegex(text, r"\r\033\[Kktest: 0/1 runs done, \d+:\d\d elapsed, 0 failed")
+        self.assertRegex(text, r"\r\033\[Kktest: 1/4 runs done, \d+:\d\d elapsed, 0 failed")
+        self.assertRegex(text, r"\r\033\[Kktest: 4/4 runs done, \d+:\d\d elapsed, 1 failed")
+        # A result line never shares its line with the progress line.
+        self.assertIn("\r\033[KFAIL pool.overrun_detected [cpus=1]", text)
+        self.assertTrue(text.replace("\r\n", "\n").endswith("6 passed, 1 failed\n"))
+
+    def test_grub_that_could_not_load_the_kernel(self):
+        run = Run(self, [boot("kelab.mode=list", "grub_out_of_memory.log", 39)])
+        self.assertEqual([f.split(" (log:")[0] for f in run.failures()], [
+            "FAIL <list boot> [cpus=1]: GRUB could not load the kernel: out of memory."])
+
+
 class Interrupt(unittest.TestCase):
     def test_ctrl_c_kills_every_boot(self):
         tmp = tempfile.TemporaryDirectory()
@@ -495,12 +605,16 @@ class Interrupt(unittest.TestCase):
         scenario = directory / "scenario.json"
         scenario.write_text(json.dumps([boot("kelab.mode=list", "list.log", 33, hang=True)]))
         (directory / "kernel.elf").write_text("")
+        # SIGINT as at a terminal, even if this test runs where it is ignored
+        # (a shell's background job): Python turns it into KeyboardInterrupt
+        # only if it starts with the default action.
         process = subprocess.Popen(
             [str(KTEST), "--kernel", str(directory / "kernel.elf"), "--cpus", "1,2",
              "--launcher", f"{FAKE / 'qemu'} {scenario}",
              "--mkiso", f"{FAKE / 'mkiso'} {directory / 'mkiso.journal'}",
              "--logdir", str(directory / "logs")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         journal = Path(str(scenario) + ".journal")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and (

@@ -1572,8 +1572,12 @@ typedef struct _KD_COMMAND_ENTRY {
     static const KD_COMMAND_ENTRY KdCommand_##name                                                 \
         __attribute__((section(".kshell"), used, aligned(8))) = {#name, usage, help, handler}
 
-/* Parses a decimal or 0x-prefixed number argument; on failure prints
-   "<command>: '<text>' is not a number" and returns FALSE. */
-BOOLEAN KdParseNumber(PCSTR Command, PCSTR Text, ULONG64 *Value);
+/* Parses a command's number argument, decimal or 0x-prefixed hex, that
+   must lie from Minimum to Maximum. On failure it says what is wrong,
+   naming the argument as the command's usage does, and returns FALSE:
+     "timer: count 'x' is not a number (decimal, or hex with 0x)"
+     "timer: count 17 is out of range: 1 to 16" */
+BOOLEAN KdParseNumber(PCSTR Command, PCSTR Argument, PCSTR Text, ULONG64 Minimum, ULONG64 Maximum,
+                      ULONG64 *Value);
 
 #endif

@@ -2,7 +2,7 @@
  * kbench.h: in-kernel benchmarks, run by `make bench` (kelab.mode=bench).
  *
  * A benchmark measures many samples of one operation and reports their
- * median and 99th percentile; the host script (tools/bench/kernelbench)
+ * median and 99th percentile; the host script (tools/bench/kernel-benchmarks)
  * boots it with 1, 2, 4... processors and prints a table. Benchmarks never
  * pass or fail: timing under emulation is for comparing, not for judging.
  *

@@ -1,4 +1,4 @@
-/* ktap.c: KTAP version 1 output (see ktap.h). */
+/* ktap.c: KTAP version 1 output for host test programs (see ktap.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +8,10 @@
 
 static struct {
     char name[128];
-    char *lines; /* the group's result and diagnostic lines */
+    char *lines; /* the group's result and diagnostic lines, until it ends */
     size_t len, cap;
     int checks, failed, skipped;
+    bool streaming; /* its plan is printed: print each line as it comes */
 } group;
 
 static int groups_done, groups_failed, total_pass, total_fail, total_skip;
@@ -31,6 +32,11 @@ static void append(const char *fmt, va_list ap)
     memcpy(group.lines + group.len + 4, line, need);
     group.len += 4 + need;
     group.lines[group.len++] = '\n';
+    if (group.streaming) {
+        fwrite(group.lines, 1, group.len, stdout);
+        fflush(stdout);
+        group.len = 0;
+    }
 }
 
 static void add(const char *fmt, ...)
@@ -53,6 +59,20 @@ void ktap_group(const char *name)
     snprintf(group.name, sizeof(group.name), "%s", name);
     group.len = 0;
     group.checks = group.failed = group.skipped = 0;
+    group.streaming = false;
+}
+
+static void group_header(int planned)
+{
+    printf("    KTAP version 1\n    # Subtest: %s\n    1..%d\n", group.name, planned);
+}
+
+void ktap_group_planned(const char *name, int planned)
+{
+    ktap_group(name);
+    group_header(planned);
+    fflush(stdout);
+    group.streaming = true;
 }
 
 static void result(bool ok, const char *directive, const char *fmt, va_list ap)
@@ -109,7 +129,8 @@ void ktap_group_end(void)
     if (group.checks == 0)
         ktap_check(false, "the group checked nothing");
     groups_done++;
-    printf("    KTAP version 1\n    # Subtest: %s\n    1..%d\n", group.name, group.checks);
+    if (!group.streaming)
+        group_header(group.checks);
     fwrite(group.lines, 1, group.len, stdout);
     printf("# %s: pass:%d fail:%d skip:%d total:%d\n", group.name,
            group.checks - group.failed - group.skipped, group.failed, group.skipped, group.checks);
@@ -126,4 +147,20 @@ int ktap_end(void)
     fflush(stdout);
     free(group.lines);
     return groups_failed ? 1 : 0;
+}
+
+int KtapFailures;
+
+int KtapMain(const char *Suite, const KTAP_CASE *Cases, int Count)
+{
+    ktap_begin(1);
+    ktap_group_planned(Suite, Count);
+    for (int i = 0; i < Count; i++) {
+        KtapFailures = 0;
+        ktap_diag("start: %s", Cases[i].Name);
+        Cases[i].Function();
+        ktap_check(KtapFailures == 0, "%s", Cases[i].Name);
+    }
+    ktap_group_end();
+    return ktap_end();
 }
