@@ -8,8 +8,10 @@
  * cursor's column, with the line the editor says it holds. So every
  * check is on what a person at the terminal would see.
  */
-#include "lineedit.h"
+#include <stdio.h>
+
 #include "ktap.h"
+#include "lineedit.h"
 
 #define ROWS   8
 #define WIDTH  200
