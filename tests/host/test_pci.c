@@ -8,6 +8,7 @@
  * not taken from lib/. The fake read callback stops the test on any read
  * that is not a whole aligned dword of the 256 bytes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include "pcicfg.h"
 #include "rtl.h"

@@ -8,6 +8,7 @@
  * sent. Offsets and rules are written from the USB 2.0 specification,
  * not taken from lib/.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include "usbdesc.h"
 #include "rtl.h"

@@ -3,6 +3,7 @@
  * byte against the layouts of pcap's file format and of Linux's struct
  * usbmon_packet (offsets written here from those documents).
  */
+#include <stdio.h>
 #include "usbmon.h"
 #include "ktap.h"
 
