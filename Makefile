@@ -21,7 +21,7 @@ SECONDS   ?= 600      # how long make soak runs
 SEED      ?= 1        # the seed of make soak's choices
 V         ?= 0        # 1 to echo every command and list every test result
 KARGS     ?=          # kernel options for run and debug, e.g. KARGS='kelab.verifier=irql'
-PCAP      ?= 0        # 1: run and debug write the dongle's USB traffic to build/hsi-dongle.pcap
+PCAP      ?= 0        # 1: run and debug capture the USB traffic: the kernel's in build/usb.pcap, the dongle's in build/hsi-dongle.pcap
 REPEAT    ?= 1        # make test: run the (filtered) tests this many times in a row
 JUNIT     ?=          # make test: also write the results as JUnit XML to this file
 
@@ -66,13 +66,10 @@ FUZZCC := clang
 
 # ---- the kernel -------------------------------------------------------------
 # Every .c and .S under these directories is part of the kernel: adding a
-# file needs no Makefile change. lib/ is shared with the host tests.
-# lib/ files nothing in the kernel uses are left out of it: the HSI
-# protocol is the dongle's (hsi-dongle/) until a KeLab driver speaks it.
+# file needs no Makefile change. lib/ is shared with the host tests (and
+# lib/hsiproto.c with the dongle, whose protocol the USB tests speak).
 KERNEL_DIRS := boot kernel lib tests/kernel tests/bench tests/ddk drivers
-KERNEL_UNUSED := lib/hsiproto.c
-KERNEL_SRCS := $(filter-out $(KERNEL_UNUSED),\
-	$(sort $(shell find $(KERNEL_DIRS) -name '*.c' -o -name '*.S' 2>/dev/null)))
+KERNEL_SRCS := $(sort $(shell find $(KERNEL_DIRS) -name '*.c' -o -name '*.S' 2>/dev/null))
 KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
 
 # Which headers a file may include is decided by where it is (the header
@@ -239,7 +236,7 @@ fuzz:
 	+$(Q)$(DONGLE_MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # ---- running ---------------------------------------------------------------
-QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL)
+QEMU_ARGS = --cpus $(CPUS) --mem $(MEM) --accel $(ACCEL) $(if $(filter 1,$(PCAP)),--usbmon $(B)/usb.pcap)
 # The dongle and its capture; QEMU's own messages go to $(B)/hsi-dongle.qemu.log.
 WITH_DONGLE = tools/with-dongle $(if $(filter 1,$(PCAP)),--pcap $(B)/hsi-dongle.pcap) \
 	$(DONGLE) $(DONGLE_BIN) $(B)/hsi-dongle.sock --
@@ -279,7 +276,7 @@ test:
 	$(Q)tools/deps build run test
 	$(Q)$(MAKE) --no-print-directory all host-tests
 	+$(Q)$(DONGLE_MAKE) tests
-	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) \
+	$(Q)python3 tools/ktest/ktest --kernel $(B)/kernel.elf --cpus $(TEST_CPUS) --dongle $(DONGLE_BIN) \
 		--accel $(ACCEL) --jobs $(JOBS) --logdir $(B)/test-logs --repeat $(REPEAT) \
 		$(if $(T),--filter '$(T)') $(if $(filter 1,$(V)),--verbose) \
 		$(if $(JUNIT),--junit $(call shquote,$(JUNIT))) \
@@ -310,6 +307,7 @@ ifneq ($(call bench_selected,boot_time),)
 	@echo
 endif
 	$(Q)python3 tools/bench/kernel-benchmarks --kernel $(B)/kernel.elf --cpus $(BENCH_CPUS) --accel $(ACCEL) \
+		--dongle $(DONGLE_BIN) \
 		$(if $(T),--filter '$(T)') \
 		$(if $(call bench_selected,boot_time)$(call bench_selected,hsi_dongle),--allow-none)
 ifneq ($(call bench_selected,hsi_dongle),)
@@ -352,7 +350,7 @@ help:
 	@printf '  %-24s %s\n' ACCEL=$(call shquote,$(ACCEL)) 'tcg or kvm'
 	@printf '  %-24s %s\n' DONGLE=$(call shquote,$(DONGLE)) 'far end of the dongle: loopback, echo, modem or none'
 	@printf '  %-24s %s\n' KARGS=$(call shquote,$(KARGS)) 'kernel options for run and debug (kelab.verifier=irql ...)'
-	@printf '  %-24s %s\n' PCAP=$(call shquote,$(PCAP)) '1: the USB capture in build/hsi-dongle.pcap'
+	@printf '  %-24s %s\n' PCAP=$(call shquote,$(PCAP)) '1: USB captures in build/usb.pcap (the kernel) and build/hsi-dongle.pcap'
 	@printf '  %-24s %s\n' QEMUEXTRA=$(call shquote,$(QEMUEXTRA)) 'extra QEMU arguments for run and debug'
 	@printf '  %-24s %s\n' T=$(call shquote,$(T)) 'globs on test or benchmark names, comma-separated'
 	@printf '  %-24s %s\n' TEST_CPUS=$(call shquote,$(TEST_CPUS)) 'CPU counts make test boots with'

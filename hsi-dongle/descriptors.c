@@ -88,6 +88,82 @@ static size_t string_desc(uint8_t index, uint8_t *buf)
     return 2 + 2 * n;
 }
 
+static const char *const lie_names[] = {
+    [DESC_TRUE] = "none",
+    [DESC_SHORT] = "short",
+    [DESC_LONG] = "long",
+    [DESC_TOTAL] = "total",
+    [DESC_ENDPOINTS] = "endpoints",
+    [DESC_INTERFACES] = "interfaces",
+    [DESC_ZERO_PACKET] = "zero-packet",
+    [DESC_BAD_ADDRESS] = "bad-address",
+};
+
+static enum desc_lie lie; /* set once, from the command line */
+
+int desc_lie_parse(const char *name, enum desc_lie *out)
+{
+    for (size_t i = 0; i < sizeof(lie_names) / sizeof(lie_names[0]); i++) {
+        if (strcmp(name, lie_names[i]) == 0) {
+            *out = (enum desc_lie)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *desc_lie_name(enum desc_lie l)
+{
+    return lie_names[l];
+}
+
+void desc_set_lie(enum desc_lie l)
+{
+    lie = l;
+}
+
+/* Offsets in the configuration (see CONFIG above): the interface's
+ * bNumEndpoints, and the bulk IN endpoint's descriptor. */
+#define CFG_NUM_INTERFACES 4
+#define CFG_NUM_ENDPOINTS  13
+#define CFG_BULK_IN        25
+
+/* The device descriptor as the current lie tells it; returns its length. */
+static size_t device_as_told(uint8_t *buf)
+{
+    memcpy(buf, desc_device, sizeof(desc_device));
+    return lie == DESC_SHORT ? 12 : sizeof(desc_device);
+}
+
+/* The configuration as the current lie tells it; returns its length. */
+static size_t config_as_told(uint8_t *buf)
+{
+    memcpy(buf, desc_config, sizeof(desc_config));
+    switch (lie) {
+    case DESC_LONG:
+        buf[CFG_BULK_IN] = 32;
+        break;
+    case DESC_TOTAL:
+        buf[2] = 64;
+        break;
+    case DESC_ENDPOINTS:
+        buf[CFG_NUM_ENDPOINTS] = 4;
+        break;
+    case DESC_INTERFACES:
+        buf[CFG_NUM_INTERFACES] = 2;
+        break;
+    case DESC_ZERO_PACKET:
+        buf[CFG_BULK_IN + 4] = buf[CFG_BULK_IN + 5] = 0;
+        break;
+    case DESC_BAD_ADDRESS:
+        buf[CFG_BULK_IN + 2] = 0x00;
+        break;
+    default:
+        break;
+    }
+    return sizeof(desc_config);
+}
+
 size_t desc_get(uint8_t type, uint8_t index, uint8_t *out, size_t cap)
 {
     uint8_t buf[64];
@@ -96,12 +172,10 @@ size_t desc_get(uint8_t type, uint8_t index, uint8_t *out, size_t cap)
 
     switch (type) {
     case USB_DT_DEVICE:
-        src = desc_device;
-        len = index == 0 ? sizeof(desc_device) : 0;
+        len = index == 0 ? device_as_told(buf) : 0;
         break;
     case USB_DT_CONFIG:
-        src = desc_config;
-        len = index == 0 ? sizeof(desc_config) : 0;
+        len = index == 0 ? config_as_told(buf) : 0;
         break;
     case USB_DT_OTHER_SPEED:
         src = desc_other_speed;

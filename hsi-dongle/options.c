@@ -25,6 +25,9 @@ static const char usage[] =
     "                      10000000 to measure the software instead of the link)\n"
     "  --channels N        HSI channels, 1..16 (default 16; modem needs 2)\n"
     "  --test              allow the TEST_INJECT request (faults on demand)\n"
+    "  --bad-descriptors LIE  answer GET_DESCRIPTOR with descriptors that lie, to test a\n"
+    "                      host's checks: short, long, total, endpoints, interfaces,\n"
+    "                      zero-packet, bad-address (docs/hsi-dongle.md)\n"
     "  --pcap FILE         write every USB transfer as a usbmon capture (tshark -r FILE)\n"
     "  --verbose           log every transfer, not just requests and events\n"
     "  --help              this text\n"
@@ -97,6 +100,7 @@ int options_parse(int argc, char **argv, struct options *o)
         {"speed", required_argument, NULL, 'b'},
         {"channels", required_argument, NULL, 'c'},
         {"test", no_argument, NULL, 't'},
+        {"bad-descriptors", required_argument, NULL, 'd'},
         {"pcap", required_argument, NULL, 'p'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -132,6 +136,12 @@ int options_parse(int argc, char **argv, struct options *o)
             break;
         case 't':
             o->test = true;
+            break;
+        case 'd':
+            if (desc_lie_parse(optarg, &o->lie) < 0 || o->lie == DESC_TRUE)
+                return bad("--bad-descriptors wants one of short, long, total, endpoints, "
+                           "interfaces, zero-packet, bad-address, not '%s'",
+                           optarg);
             break;
         case 'p':
             o->pcap = optarg;

@@ -3,7 +3,8 @@
  *
  *   hsi-dongle --socket PATH [--mode loopback|echo|modem|link]
  *              [--link-socket PATH] [--speed KBPS] [--channels N]
- *              [--test] [--pcap FILE] [--verbose] [--help]
+ *              [--test] [--bad-descriptors LIE] [--pcap FILE] [--verbose]
+ *              [--help]
  */
 #ifndef OPTIONS_H
 #define OPTIONS_H
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "descriptors.h"
 #include "farend.h"
 
 #define SPEED_DEFAULT_KBPS 200000   /* the fastest real HSI links */
@@ -21,6 +23,7 @@ struct options {
     const char *link_socket;
     const char *pcap;
     enum far_mode mode;
+    enum desc_lie lie;
     uint32_t kbps;
     uint8_t channels;
     bool test;

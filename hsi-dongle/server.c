@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "descriptors.h"
 #include "dongle.h"
 #include "log.h"
 #include "pcap.h"
@@ -118,6 +119,7 @@ int server_run(const struct options *o)
     sigset_t waiting;
 
     setup_signals(&waiting);
+    desc_set_lie(o->lie);
     if (o->pcap && !(pcap = pcap_open(o->pcap))) {
         log_error("cannot write %s: %s", o->pcap, strerror(errno));
         return 1;
@@ -135,6 +137,10 @@ int server_run(const struct options *o)
     }
     log_info("listening on %s: mode %s, %u channels, up to %u kbit/s%s", o->socket,
              far_mode_name(o->mode), o->channels, o->kbps, o->test ? ", TEST_INJECT on" : "");
+    if (o->lie != DESC_TRUE)
+        log_warn("serving descriptors that lie (--bad-descriptors %s): a host should refuse "
+                 "the device",
+                 desc_lie_name(o->lie));
 
     serve(ul.fd, r, d, &waiting);
 

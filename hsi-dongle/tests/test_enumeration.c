@@ -180,11 +180,46 @@ static void port_reset(struct tc *t)
     first_events(t, HSI_RESET_USB);
 }
 
+/* --bad-descriptors: each lie told as documented, and only to
+   GET_DESCRIPTOR (ep_info, what QEMU is told, stays true). */
+static void lies(void)
+{
+    static const struct {
+        const char *name;
+        int device_length, config_offset, config_value;
+    } cases[] = {
+        {"short", 12, -1, 0},       {"long", 18, 25, 32},     {"total", 18, 2, 64},
+        {"endpoints", 18, 13, 4},   {"interfaces", 18, 4, 2}, {"zero-packet", 18, 29, 0},
+        {"bad-address", 18, 27, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *extra[] = {"--bad-descriptors", cases[i].name, NULL};
+        struct tc *t = tc_start("loopback", extra);
+        uint8_t buf[64];
+        if (!ktap_check(t != NULL, "%s: the dongle starts", cases[i].name))
+            continue;
+        int n = get_descriptor(t, 1, 0, 0, buf, 18);
+        ktap_check(n == cases[i].device_length && memcmp(buf, device_desc, (size_t)n) == 0,
+                   "%s: device descriptor of %d bytes", cases[i].name, n);
+        n = get_descriptor(t, 2, 0, 0, buf, sizeof(buf));
+        bool told = n == 39;
+        for (int b = 0; b < 39 && told; b++) {
+            int lied = b == cases[i].config_offset || (cases[i].config_offset == 29 && b == 30);
+            told = buf[b] == (lied ? cases[i].config_value : config_desc[b]);
+        }
+        ktap_check(told, "%s: configuration as documented", cases[i].name);
+        ktap_check(t->epinfo.type[17] == usb_redir_type_bulk &&
+                       t->epinfo.max_packet_size[17] == 512,
+                   "%s: QEMU is still told the truth (0x81 bulk 512)", cases[i].name);
+        ktap_check(tc_stop(t) == 0, "%s: the dongle exits cleanly", cases[i].name);
+    }
+}
+
 int main(void)
 {
     struct tc *t = tc_start("loopback", NULL);
 
-    ktap_begin(6);
+    ktap_begin(7);
     ktap_group("handshake");
     if (ktap_check(t != NULL, "the dongle starts and connects"))
         handshake(t);
@@ -209,6 +244,9 @@ int main(void)
     ktap_group_end();
     ktap_group("clean_exit");
     ktap_check(t && tc_stop(t) == 0, "the dongle exits cleanly on SIGTERM");
+    ktap_group_end();
+    ktap_group("lies");
+    lies();
     ktap_group_end();
     return ktap_end();
 }

@@ -112,6 +112,13 @@ VOID HalInitializeIoApics(VOID);
 /* ---- vector.c: device vectors (HalGetInterruptVector is in wdm.h) -------- */
 BOOLEAN HalEnableSystemInterrupt(ULONG Vector, KIRQL Irql, KINTERRUPT_MODE InterruptMode);
 VOID HalDisableSystemInterrupt(ULONG Vector, KIRQL Irql);
+/* Vectors for the Count messages of a device (MSI, MSI-X); FALSE if not
+   enough are free. The vector's upper four bits are the message's IRQL. */
+BOOLEAN HalAllocateMessageVectors(ULONG Count, PULONG Vectors);
+VOID HalFreeMessageVectors(ULONG Count, const ULONG *Vectors);
+/* The address and data a device writes to raise Vector on the first
+   processor of Affinity. */
+VOID HalGetMessageTarget(ULONG Vector, KAFFINITY Affinity, PPHYSICAL_ADDRESS Address, PULONG Data);
 
 /* ---- clocksource.c: a trustworthy time base ------------------------------- */
 /* The HPET, else the ACPI PM timer, else the 8254 PIT: the reference the

@@ -185,6 +185,8 @@ VOID KeInitializeInterrupt(PKINTERRUPT Interrupt, PKSERVICE_ROUTINE ServiceRouti
                            BOOLEAN ShareVector);
 BOOLEAN KeConnectInterrupt(PKINTERRUPT Interrupt);
 BOOLEAN KeDisconnectInterrupt(PKINTERRUPT Interrupt);
+/* Interrupts taken on Vector since boot, on all processors. */
+ULONG64 KeQueryInterruptCount(ULONG Vector);
 
 /* ---- for the memory manager ------------------------------------------------ */
 

@@ -64,6 +64,8 @@ PAGEABLE_CODE ULONG IopLoadBuiltinDrivers(VOID)
     ULONG failed = 0;
     for (const KELAB_BUILTIN_DRIVER_ENTRY *e = IopNextBuiltinDriver(NULL); e != NULL;
          e = IopNextBuiltinDriver(e)) {
+        if (e->HardwareIds != NULL)
+            continue; /* a PnP driver: loaded when a device needs it */
         UNICODE_STRING name;
         RtlInitUnicodeString(&name, e->Name);
         PDRIVER_OBJECT loaded = IopReferenceDriverByName(&name);
@@ -82,10 +84,47 @@ PAGEABLE_CODE ULONG IopLoadBuiltinDrivers(VOID)
     return failed;
 }
 
+/* Do two IDs name the same thing? Windows compares them ignoring case. */
+static BOOLEAN IopSameId(PCWSTR A, PCWSTR B)
+{
+    for (;; A++, B++) {
+        WCHAR a = (*A >= L'a' && *A <= L'z') ? *A - L'a' + L'A' : *A;
+        WCHAR b = (*B >= L'a' && *B <= L'z') ? *B - L'a' + L'A' : *B;
+        if (a != b)
+            return FALSE;
+        if (a == 0)
+            return TRUE;
+    }
+}
+
+PDRIVER_OBJECT IopLoadPnpDriver(PCWSTR Id, NTSTATUS *Status)
+{
+    for (const KELAB_BUILTIN_DRIVER_ENTRY *e = __kdrivers_start; e < __kdrivers_end; e++) {
+        for (const PCWSTR *id = e->HardwareIds; id != NULL && *id != NULL; id++) {
+            if (!IopSameId(*id, Id))
+                continue;
+            UNICODE_STRING name;
+            PDRIVER_OBJECT driver;
+            RtlInitUnicodeString(&name, e->Name);
+            driver = IopReferenceDriverByName(&name);
+            if (driver != NULL)
+                return driver;
+            *Status = IopLoadDriver(&name, e->DriverEntry, &driver);
+            if (!NT_SUCCESS(*Status))
+                return NULL;
+            ObReferenceObject(driver);
+            return driver;
+        }
+    }
+    *Status = STATUS_NOT_FOUND;
+    return NULL;
+}
+
 VOID IoInitSystem(VOID)
 {
     KeLabNameSpinLock(&IopDatabaseLock, "IoDatabase");
     KeLabNameSpinLock(&IopIrpListLock, "IrpList");
     IopInitializeCancel();
     IopLoadBuiltinDrivers();
+    IopInitializePnp();
 }

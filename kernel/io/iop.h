@@ -63,6 +63,7 @@ typedef struct _EXTENDED_DEVOBJ_EXTENSION {
     BOOLEAN DeletePending;      /* IopDatabaseLock: IoDeleteDevice was called */
     BOOLEAN Named;              /* set once at creation */
     IOP_NAME Name;
+    struct _IOP_DEVICE_NODE *DeviceNode; /* a PDO's place in the device tree (pnp.c) */
 } EXTENDED_DEVOBJ_EXTENSION, *PEXTENDED_DEVOBJ_EXTENSION;
 
 static inline PEXTENDED_DEVOBJ_EXTENSION IopDeviceExtension(PDEVICE_OBJECT DeviceObject)
@@ -88,8 +89,68 @@ extern LIST_ENTRY IopIrpList; /* IopIrpListLock: IOP_IRP_HEADER.IrpListEntry */
 
 /* builtin.c: loads every built-in driver (KELAB_BUILTIN_DRIVER) that is
    not loaded, in their load order; returns how many failed (each is
-   reported on the console). */
+   reported on the console). PnP drivers (KELAB_PNP_DRIVER) wait for a
+   device. */
 ULONG IopLoadBuiltinDrivers(VOID);
+/* The PnP driver that declares Id (loaded if it was not), referenced;
+   NULL if none does or it did not load (*Status says why). */
+PDRIVER_OBJECT IopLoadPnpDriver(PCWSTR Id, NTSTATUS *Status);
+
+/* ---- Plug and Play (pnp.c, pnpres.c, pnproot.c) ----------------------- */
+
+/* Where a device is in its life, as the `devnodes` command shows it. */
+typedef enum _IOP_NODE_STATE {
+    IopNodeNew,      /* reported, not yet looked at */
+    IopNodeStarted,  /* its driver has it */
+    IopNodeNoDriver, /* no driver declares its IDs */
+    IopNodeFailed,   /* AddDevice or start failed: Problem says how */
+    IopNodeRemoved,  /* gone, waiting to be freed */
+} IOP_NODE_STATE;
+
+/* One device in the tree (NT's DEVICE_NODE): the PDO its bus reported,
+   what it said about itself, the driver it got, its resources. Changed
+   only by the PnP thread; the fields the shell and IoConnectInterruptEx
+   read are written before the node is linked, or under IopPnpLock. */
+typedef struct _IOP_DEVICE_NODE {
+    PDEVICE_OBJECT Pdo; /* referenced while the node lives */
+    struct _IOP_DEVICE_NODE *Parent;
+    LIST_ENTRY Children;     /* IopPnpLock */
+    LIST_ENTRY SiblingEntry; /* IopPnpLock: on the parent's Children */
+    LIST_ENTRY QueueEntry;   /* IopPnpLock: on IopPnpQueue while Queued */
+    BOOLEAN Queued;          /* IopPnpLock */
+    BOOLEAN Reported;        /* in its bus's latest relations (PnP thread) */
+    IOP_NODE_STATE State;    /* IopPnpLock */
+    NTSTATUS Problem;
+    PWSTR DeviceId;                      /* from pool, or NULL */
+    PWSTR InstanceId;                    /* from pool, or NULL */
+    PWSTR HardwareIds;                   /* strings ending with an empty one, from pool, or NULL */
+    PWSTR CompatibleIds;                 /* likewise */
+    PDRIVER_OBJECT Driver;               /* the function driver, referenced */
+    PCM_RESOURCE_LIST Raw, Translated;   /* what it was started with, or NULL */
+    PIO_INTERRUPT_MESSAGE_INFO Messages; /* what IoConnectInterruptEx connected */
+} IOP_DEVICE_NODE, *PIOP_DEVICE_NODE;
+
+extern KSPIN_LOCK IopPnpLock;
+extern PIOP_DEVICE_NODE IopRootNode; /* set once at start */
+
+/* pnp.c */
+VOID IopInitializePnp(VOID);
+PIOP_DEVICE_NODE IopDeviceNode(PDEVICE_OBJECT Pdo);
+/* Sends a PnP IRP (minor Minor, parameters from Parameters if not NULL)
+   to the top of Pdo's stack and waits for it; *Information gets its
+   answer. PASSIVE_LEVEL. */
+NTSTATUS IopSendPnpIrp(PDEVICE_OBJECT Pdo, UCHAR Minor, const IO_STACK_LOCATION *Parameters,
+                       PULONG_PTR Information);
+/* "PCI\VEN_1B36&DEV_000D" in an ASCII buffer for messages. */
+VOID IopIdToAscii(PCWSTR Id, PSTR Buffer, SIZE_T cbBuffer);
+
+/* pnpres.c: resources granted from requirements, and given back. */
+NTSTATUS IopAssignResources(PIOP_DEVICE_NODE Node, PIO_RESOURCE_REQUIREMENTS_LIST Requirements);
+VOID IopReleaseResources(PIOP_DEVICE_NODE Node);
+
+/* pnproot.c: the root of the tree, and the devices no bus reports but
+   the machine has (the PCI host bridge). */
+NTSTATUS IopCreateRootDevice(PDEVICE_OBJECT *RootPdo);
 
 /* driver.c */
 /* IoCreateDriver, which also says which driver object it made: on

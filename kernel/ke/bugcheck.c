@@ -109,6 +109,9 @@ static const KI_BUGCHECK_NAME KiBugCheckNames[] = {
      "A driver broke an I/O rule (P1 which: 0x1 IoFreeIrp of a non-IRP, 0x5 a dispatch routine "
      "changed IRQL, 0x6 completed with STATUS_PENDING, 0x7 completed while cancelable, 0xE "
      "completed above DISPATCH_LEVEL, 0x10 IoCallDriver above DISPATCH_LEVEL)."},
+    {PNP_DETECTED_FATAL_ERROR, "PNP_DETECTED_FATAL_ERROR",
+     "The PnP manager found a driver breaking its rules (P1 which: 0x2 a routine that wants a "
+     "PDO was given a device that is not one, P2 the device)."},
 };
 
 static volatile BOOLEAN KiBugCheckActive; /* set once, by the first processor to crash */

@@ -168,6 +168,14 @@ BOOLEAN KeDisconnectInterrupt(PKINTERRUPT Interrupt)
     return wasConnected;
 }
 
+ULONG64 KeQueryInterruptCount(ULONG Vector)
+{
+    ULONG64 total = 0;
+    for (ULONG p = 0; p < KeNumberProcessors && Vector < 256; p++)
+        total += KiProcessorBlock[p]->InterruptCount[Vector];
+    return total;
+}
+
 KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt)
 {
     KIRQL oldIrql = KeGetCurrentIrql();

@@ -5,6 +5,7 @@
 #include "kbench.h"
 #include "ke.h"
 #include "hal.h"
+#include "io.h"
 
 extern const KBENCH_CASE __kbench_start[], __kbench_end[];
 
@@ -47,6 +48,7 @@ VOID KbRunBenchmarks(VOID)
 {
     CHAR filter[128] = "*";
     KeGetBootOption("kelab.filter", filter, sizeof(filter));
+    IoWaitForPnpIdle(); /* the devices found and started (a benchmark may use one) */
     DbgPrint("# bench: processors=%u tsc_hz=%llu\n", KeNumberProcessors,
              (unsigned long long)HalQueryTscFrequency());
     for (const KBENCH_CASE *b = __kbench_start; b < __kbench_end; b++) {

@@ -11,6 +11,8 @@
 #include "ke.h"
 #include "ex.h"
 #include "hal.h"
+#include "io.h"
+#include "usbcore.h"
 
 #define KT_MAX_CASES 1024
 #define KT_NAME_MAX  96
@@ -64,15 +66,23 @@ static VOID KtFullName(const KTEST_CASE *c, PSTR Buffer, SIZE_T Size)
 
 /* Marks which cases this boot runs: normal tests that match the filter
    and come after kelab.after. */
+/* Does the case need the dongle this boot has (Dongle, empty: none)? */
+static BOOLEAN KtDongleMatches(const KTEST_CASE *c, PCSTR Dongle)
+{
+    return strcmp(c->Dongle != NULL ? c->Dongle : "", Dongle) == 0;
+}
+
 static ULONG KtSelectCases(BOOLEAN Selected[])
 {
-    CHAR filter[256] = "*", after[KT_NAME_MAX] = "", name[KT_NAME_MAX];
+    CHAR filter[256] = "*", after[KT_NAME_MAX] = "", name[KT_NAME_MAX], dongle[64] = "";
     KeGetBootOption("kelab.filter", filter, sizeof(filter));
+    KeGetBootOption("kelab.dongle", dongle, sizeof(dongle));
     BOOLEAN started = !KeGetBootOption("kelab.after", after, sizeof(after));
     ULONG count = 0;
     for (ULONG i = 0; i < KtCaseCount; i++) {
         KtFullName(KtCases[i], name, sizeof(name));
-        Selected[i] = started && !KtCases[i]->Death && RtlGlobListMatch(filter, name);
+        Selected[i] = started && !KtCases[i]->Death && KtDongleMatches(KtCases[i], dongle) &&
+                      RtlGlobListMatch(filter, name);
         count += Selected[i];
         if (!started && strcmp(name, after) == 0)
             started = TRUE;
@@ -160,9 +170,31 @@ static BOOLEAN KtSuiteSeen(ULONG Index, const BOOLEAN Selected[])
     return FALSE;
 }
 
+/* A dongle plugged in after boot (kelab.dongle=...,plug=late): its
+   arrival is waited for, so that the tests find it enumerated. */
+static VOID KtWaitForLateDongle(VOID)
+{
+    CHAR dongle[64] = "";
+    USB_DEVICE_SUMMARY device;
+    KeGetBootOption("kelab.dongle", dongle, sizeof(dongle));
+    if (!RtlGlobListMatch("*plug=late*", dongle))
+        return;
+    for (ULONG waited = 0; UsbQueryDevices(&device, 1) == 0; waited += 10) {
+        if (waited >= 30000) {
+            DbgPrint("# ktest: kelab.dongle says plug=late, but no USB device came in 30 s\n");
+            return;
+        }
+        KtSleep(10);
+    }
+}
+
 VOID KtRunTests(VOID)
 {
     static BOOLEAN selected[KT_MAX_CASES];
+    /* The machine's devices found and started first: a test sees them
+       all, and their drivers' memory is not counted against it. */
+    KtWaitForLateDongle();
+    IoWaitForPnpIdle();
     KtCollectCases();
     KtSelectCases(selected);
 
@@ -180,6 +212,7 @@ VOID KtRunTests(VOID)
     }
     DbgPrint("# Totals: pass:%u fail:%u skip:%u total:%u\n", totals.Pass, totals.Fail, totals.Skip,
              totals.Pass + totals.Fail + totals.Skip);
+    UsbFlushCapture(); /* a capture of a test boot (kelab-qemu --usbmon) is whole */
     HalExitEmulator(totals.Fail == 0 ? HalExitPass : HalExitFail);
 }
 
@@ -199,6 +232,10 @@ VOID KtListTests(VOID)
     for (ULONG i = 0; i < KtCaseCount; i++) {
         const KTEST_CASE *c = KtCases[i];
         KtFullName(c, name, sizeof(name));
+        if (!c->Death && c->Dongle != NULL) {
+            DbgPrint("# kelab-test: %s dongle=%s\n", name, c->Dongle);
+            continue;
+        }
         if (!c->Death) {
             DbgPrint("# kelab-test: %s\n", name);
             continue;
@@ -206,6 +243,8 @@ VOID KtListTests(VOID)
         DbgPrint("# kelab-death: %s 0x%08X", name, c->DeathCode);
         for (ULONG p = 0; p < 4; p++)
             KtPrintParameter(c->DeathParameters[p]);
+        if (c->Dongle != NULL)
+            DbgPrint(" dongle=%s", c->Dongle);
         DbgPrint("\n");
     }
     HalExitEmulator(HalExitPass);
@@ -215,6 +254,8 @@ VOID KtRunDeathTest(VOID)
 {
     CHAR wanted[KT_NAME_MAX] = "", name[KT_NAME_MAX];
     KtCollectCases();
+    KtWaitForLateDongle();
+    IoWaitForPnpIdle(); /* as for the other tests: the devices found */
     KeGetBootOption("kelab.test", wanted, sizeof(wanted));
     DbgPrint("KTAP version 1\n1..1\n");
     for (ULONG i = 0; i < KtCaseCount; i++) {

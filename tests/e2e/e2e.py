@@ -95,8 +95,13 @@ class Console:
         self.process.stdin.flush()
 
     def command(self, line, timeout=30):
-        """Types `line`; returns its output up to the next prompt, or None."""
+        """Types `line`; returns its output up to the next prompt, or None.
+        The output starts after the line's echo: a prompt the console drew
+        again around a message the kernel printed meanwhile (a USB device
+        coming or going) is not the end of this command's output."""
         self.type(line + "\r")
+        if self.read_until(line, timeout) is None:
+            return None
         output = self.read_until(PROMPT, timeout)
         return None if output is None else output[:-len(PROMPT)]
 

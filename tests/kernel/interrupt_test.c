@@ -10,6 +10,7 @@
 #include "ktest.h"
 #include "ke.h"
 #include "hal.h"
+#include "mm.h"
 
 typedef struct _TEST_DEVICE {
     volatile LONG Interrupts;
@@ -135,14 +136,69 @@ static BOOLEAN IsrThatLowers(PKINTERRUPT Interrupt, PVOID Context)
 
 static PKINTERRUPT DeathInterrupt;
 
+static VOID FireDeathInterrupt(PKSERVICE_ROUTINE Isr, PVOID Context);
+
 KTEST_DEATH(interrupt, isr_returns_at_another_irql, IRQL_UNEXPECTED_VALUE, KT_ANY,
             (ULONG_PTR)IsrThatLowers, KT_ANY, 0)
+{
+    FireDeathInterrupt(IsrThatLowers, NULL);
+}
+
+/* ---- what an ISR may not do ----------------------------------------------------- */
+
+/* Fires the test vector at this processor with Isr connected; returns
+   only if the ISR did not bug-check. */
+static VOID FireDeathInterrupt(PKSERVICE_ROUTINE Isr, PVOID Context)
 {
     KIRQL irql;
     KAFFINITY affinity;
     ULONG vector = TestVector(&irql, &affinity);
-    IoConnectInterrupt(&DeathInterrupt, IsrThatLowers, NULL, NULL, vector, irql, irql, Latched,
-                       FALSE, affinity, FALSE);
+    IoConnectInterrupt(&DeathInterrupt, Isr, Context, NULL, vector, irql, irql, Latched, FALSE,
+                       affinity, FALSE);
     HalRequestIpi(KeGetCurrentPrcb()->ApicId, (UCHAR)vector);
     KeStallExecutionProcessor(100000);
+}
+
+static PIRP DeathIrp;
+
+/* An ISR runs at DIRQL; completing an IRP is for DISPATCH_LEVEL and
+   below (an ISR queues a DPC, and the DPC completes it): Driver
+   Verifier's 0xC9, 0x0E, with the IRQL and the IRP. */
+static BOOLEAN IsrThatCompletes(PKINTERRUPT Interrupt, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Interrupt);
+    PIRP irp = Context;
+    irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(irp, IO_NO_INCREMENT);
+    return TRUE;
+}
+
+KTEST_DEATH(interrupt, isr_completes_an_irp, DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x0E, KT_ANY,
+            KT_ANY, 0)
+{
+    DeathIrp = IoAllocateIrp(1, FALSE);
+    FireDeathInterrupt(IsrThatCompletes, DeathIrp);
+}
+
+/* Pageable code at DIRQL: the page may be out, and nothing can bring it
+   in above APC_LEVEL. Paged out first, so the fault is certain:
+   DRIVER_IRQL_NOT_LESS_OR_EQUAL (0xD1), the address, the IRQL, 8 for an
+   instruction fetch, the address. */
+static PAGEABLE_CODE ULONG PageableWork(ULONG x)
+{
+    return x * 3 + 1;
+}
+
+static BOOLEAN IsrThatCallsPageableCode(PKINTERRUPT Interrupt, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Interrupt);
+    UNREFERENCED_PARAMETER(Context);
+    return PageableWork(1) != 0;
+}
+
+KTEST_DEATH(interrupt, isr_calls_pageable_code, DRIVER_IRQL_NOT_LESS_OR_EQUAL,
+            (ULONG_PTR)PageableWork, KT_ANY, 8, (ULONG_PTR)PageableWork)
+{
+    MmPageOutPageable();
+    FireDeathInterrupt(IsrThatCallsPageableCode, NULL);
 }

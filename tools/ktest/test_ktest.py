@@ -69,6 +69,30 @@ class KernelContract(unittest.TestCase):
             ("mm.null_deref", 0x50, [0, None, None, None])])
         self.assertEqual(registry.errors, [])
 
+    def test_dongle_tests_are_listed_with_their_dongle(self):
+        registry = ktest.parse_list((TESTDATA / "list_dongle.log").read_text())
+        self.assertEqual(registry.tests, ["pool.alloc_free", "usb.enumeration", "usb.refused"])
+        self.assertEqual(registry.dongles, {"usb.enumeration": "mode=loopback,test",
+                                            "usb.refused": "bad-descriptors=short"})
+        self.assertEqual(registry.errors, [])
+
+    def test_death_tests_with_a_dongle(self):
+        registry = ktest.parse_list("# kelab-death: usb.w 0x000000B8 * 0x0 * 0x0 dongle=mode=loopback\n")
+        self.assertEqual([(d.name, d.code, d.params, d.dongle) for d in registry.deaths],
+                         [("usb.w", 0xB8, [None, 0, None, 0], "mode=loopback")])
+
+    def test_malformed_dongle(self):
+        registry = ktest.parse_list("# kelab-test: usb.x dongle=--mode\n")
+        self.assertEqual(registry.errors, ["malformed dongle: # kelab-test: usb.x dongle=--mode"])
+
+    def test_dongle_arguments(self):
+        self.assertEqual(ktest.dongle_arguments("mode=loopback,test"),
+                         ["--mode", "loopback", "--test"])
+        self.assertEqual(ktest.dongle_arguments("bad-descriptors=zero-packet"),
+                         ["--bad-descriptors", "zero-packet"])
+        self.assertEqual(ktest.dongle_arguments("bad-descriptors=interfaces,plug=late"),
+                         ["--bad-descriptors", "interfaces", "--late"])
+
     def test_malformed_death_line(self):
         registry = ktest.parse_list("# kelab-death: pool.x 0xC2 7 * *\r\n")
         self.assertEqual(registry.errors,
@@ -192,6 +216,23 @@ class EndToEnd(unittest.TestCase):
         self.assertEqual(sorted(run.isos), sorted(b["cmdline"] for b in
                                                   [LIST, ALL_PASS, DOUBLE_FREE, NULL_DEREF]))
         self.assertFalse((run.dir / "logs").exists() and any((run.dir / "logs").iterdir()))
+
+    def test_each_dongle_gets_boots_of_its_own(self):
+        boots = [boot("kelab.mode=list", "list_dongle.log", 33),
+                 boot("kelab.mode=test", "pool_pass.log", 33),
+                 boot("kelab.mode=test kelab.dongle=mode=loopback,test",
+                      "usb_enumeration_pass.log", 33),
+                 boot("kelab.mode=test kelab.dongle=bad-descriptors=short",
+                      "usb_refused_pass.log", 33)]
+        run = Run(self, boots, "--dongle", str(FAKE / "dongle"))
+        self.assertEqual(run.status, 0, run.process.stdout + run.process.stderr)
+        self.assertEqual(run.lines[-1], "6 passed, 0 failed")  # three tests and their suites
+        self.assertEqual(sorted((b["cmdline"], b["dongle"]) for b in run.boots), [
+            ("kelab.mode=list", None),
+            ("kelab.mode=test", None),
+            ("kelab.mode=test kelab.dongle=bad-descriptors=short",
+             ["--bad-descriptors", "short"]),
+            ("kelab.mode=test kelab.dongle=mode=loopback,test", ["--mode", "loopback", "--test"])])
 
     def test_verbose_lists_every_test(self):
         run = Run(self, [LIST, ALL_PASS, DOUBLE_FREE, NULL_DEREF], "-v")

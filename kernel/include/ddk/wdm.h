@@ -113,6 +113,31 @@ static inline VOID YieldProcessor(VOID)
     __asm__ volatile("pause" ::: "memory");
 }
 
+/* Interlocked operations: atomic on every processor, full barriers.
+   Increment and Decrement return the new value, the others the old. */
+static inline LONG InterlockedIncrement(volatile LONG *Addend)
+{
+    return __atomic_add_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline LONG InterlockedDecrement(volatile LONG *Addend)
+{
+    return __atomic_sub_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline LONG InterlockedExchange(volatile LONG *Target, LONG Value)
+{
+    return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST);
+}
+
+static inline LONG InterlockedCompareExchange(volatile LONG *Destination, LONG Exchange,
+                                              LONG Comparand)
+{
+    __atomic_compare_exchange_n(Destination, &Comparand, Exchange, FALSE, __ATOMIC_SEQ_CST,
+                                __ATOMIC_SEQ_CST);
+    return Comparand;
+}
+
 #define MAXIMUM_PROCESSORS 64
 
 ULONG KeGetCurrentProcessorNumber(VOID);
@@ -178,7 +203,14 @@ VOID KeFlushQueuedDpcs(VOID);
 /* ------------------------------------------------------------------ */
 
 typedef enum _KINTERRUPT_MODE { LevelSensitive, Latched } KINTERRUPT_MODE;
-typedef enum _INTERFACE_TYPE { Internal = 0, Isa = 1 } INTERFACE_TYPE;
+typedef enum _INTERFACE_TYPE {
+    Internal = 0,
+    Isa = 1,
+    Eisa = 2,
+    MicroChannel = 3,
+    TurboChannel = 4,
+    PCIBus = 5
+} INTERFACE_TYPE;
 
 struct _KINTERRUPT;
 typedef BOOLEAN KSERVICE_ROUTINE(struct _KINTERRUPT *Interrupt, PVOID ServiceContext);
@@ -217,6 +249,83 @@ BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE Sync
 KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt);
 VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql);
 
+/*
+ * Interrupts a PnP driver connects by its device rather than by vector:
+ * IoConnectInterruptEx finds the interrupts the PnP manager assigned to
+ * the device (its translated resources) and connects them. With
+ * CONNECT_MESSAGE_BASED each MSI or MSI-X message gets an interrupt
+ * object whose routine receives the message number, and the driver gets
+ * the table describing them; a device without messages is connected to
+ * FallBackServiceRoutine as a line interrupt if the driver gave one
+ * (Parameters->Version then says CONNECT_LINE_BASED).
+ */
+typedef enum _KINTERRUPT_POLARITY {
+    InterruptPolarityUnknown,
+    InterruptActiveHigh,
+    InterruptActiveLow
+} KINTERRUPT_POLARITY;
+
+typedef BOOLEAN KMESSAGE_SERVICE_ROUTINE(struct _KINTERRUPT *Interrupt, PVOID ServiceContext,
+                                         ULONG MessageID);
+typedef KMESSAGE_SERVICE_ROUTINE *PKMESSAGE_SERVICE_ROUTINE;
+
+typedef struct _IO_INTERRUPT_MESSAGE_INFO_ENTRY {
+    PHYSICAL_ADDRESS MessageAddress; /* what the device writes to... */
+    KAFFINITY TargetProcessorSet;
+    PKINTERRUPT InterruptObject;
+    ULONG MessageData; /* ...and the value: the vector, on x86 */
+    ULONG Vector;
+    KIRQL Irql;
+    KINTERRUPT_MODE Mode;
+    KINTERRUPT_POLARITY Polarity;
+} IO_INTERRUPT_MESSAGE_INFO_ENTRY, *PIO_INTERRUPT_MESSAGE_INFO_ENTRY;
+
+typedef struct _IO_INTERRUPT_MESSAGE_INFO {
+    KIRQL UnifiedIrql; /* the highest IRQL of the messages */
+    ULONG MessageCount;
+    IO_INTERRUPT_MESSAGE_INFO_ENTRY MessageInfo[1];
+} IO_INTERRUPT_MESSAGE_INFO, *PIO_INTERRUPT_MESSAGE_INFO;
+
+#define CONNECT_FULLY_SPECIFIED 0x1
+#define CONNECT_LINE_BASED      0x2
+#define CONNECT_MESSAGE_BASED   0x3
+
+typedef struct _IO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS {
+    struct _DEVICE_OBJECT *PhysicalDeviceObject;
+    union {
+        PVOID *Generic;
+        PIO_INTERRUPT_MESSAGE_INFO *InterruptMessageTable; /* when messages were connected */
+        PKINTERRUPT *InterruptObject;                      /* when the fallback was */
+    } ConnectionContext;
+    PKMESSAGE_SERVICE_ROUTINE MessageServiceRoutine;
+    PVOID ServiceContext;
+    PKSPIN_LOCK SpinLock; /* NULL: each message's object has its own */
+    KIRQL SynchronizeIrql;
+    BOOLEAN FloatingSave;
+    PKSERVICE_ROUTINE FallBackServiceRoutine;
+} IO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS;
+
+/* (NT's also has the fully specified and line-based forms' parameters in
+   the union; KeLab connects by vector with IoConnectInterrupt.) */
+typedef struct _IO_CONNECT_INTERRUPT_PARAMETERS {
+    ULONG Version; /* CONNECT_MESSAGE_BASED in; what was connected out */
+    union {
+        IO_CONNECT_INTERRUPT_MESSAGE_BASED_PARAMETERS MessageBased;
+    };
+} IO_CONNECT_INTERRUPT_PARAMETERS, *PIO_CONNECT_INTERRUPT_PARAMETERS;
+
+typedef struct _IO_DISCONNECT_INTERRUPT_PARAMETERS {
+    ULONG Version; /* what IoConnectInterruptEx connected */
+    union {
+        PVOID Generic;
+        PKINTERRUPT InterruptObject;
+        PIO_INTERRUPT_MESSAGE_INFO InterruptMessageTable;
+    } ConnectionContext;
+} IO_DISCONNECT_INTERRUPT_PARAMETERS, *PIO_DISCONNECT_INTERRUPT_PARAMETERS;
+
+NTSTATUS IoConnectInterruptEx(PIO_CONNECT_INTERRUPT_PARAMETERS Parameters);
+VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters);
+
 /* ------------------------------------------------------------------ */
 /* Memory for devices, and pageable code                                */
 /* ------------------------------------------------------------------ */
@@ -225,6 +334,74 @@ typedef enum _MEMORY_CACHING_TYPE { MmNonCached = 0, MmCached = 1 } MEMORY_CACHI
 PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
                    MEMORY_CACHING_TYPE CacheType);
 VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes);
+
+/* Device registers in memory space: one access of the register's width,
+   never merged, split or reordered by the compiler. */
+static inline UCHAR READ_REGISTER_UCHAR(volatile UCHAR *Register)
+{
+    return *Register;
+}
+
+static inline ULONG READ_REGISTER_ULONG(volatile ULONG *Register)
+{
+    return *Register;
+}
+
+static inline VOID WRITE_REGISTER_ULONG(volatile ULONG *Register, ULONG Value)
+{
+    *Register = Value;
+}
+
+/* Device registers in I/O space (a PUCHAR holding the port number, as on
+   Windows): one IN or OUT instruction each; the buffer form is one
+   REP OUTSB. */
+static inline UCHAR READ_PORT_UCHAR(PUCHAR Port)
+{
+    UCHAR value;
+    __asm__ volatile("inb %w1, %0" : "=a"(value) : "Nd"((USHORT)(ULONG_PTR)Port));
+    return value;
+}
+
+static inline VOID WRITE_PORT_UCHAR(PUCHAR Port, UCHAR Value)
+{
+    __asm__ volatile("outb %0, %w1" : : "a"(Value), "Nd"((USHORT)(ULONG_PTR)Port));
+}
+
+static inline VOID WRITE_PORT_BUFFER_UCHAR(PUCHAR Port, PUCHAR Buffer, ULONG Count)
+{
+    __asm__ volatile("rep outsb"
+                     : "+S"(Buffer), "+c"(Count)
+                     : "d"((USHORT)(ULONG_PTR)Port)
+                     : "memory");
+}
+
+/* Orders memory accesses (the device's view of memory included) across
+   it, for the compiler and the processor. */
+#define KeMemoryBarrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+/* PCI configuration space of bus BusNumber, device and function in
+   SlotNumber (PCI_SLOT_NUMBER.u.AsULONG): Length bytes at Offset, read
+   into or written from Buffer. Returns the bytes transferred; 0 if there
+   is no such bus, and for a read of no function, bytes of all ones (as
+   the hardware reads). Windows drivers use the bus driver's interface
+   instead; KeLab's PCI bus driver uses these, as NT's did. */
+typedef enum _BUS_DATA_TYPE { Cmos = 0, PCIConfiguration = 4 } BUS_DATA_TYPE;
+
+typedef struct _PCI_SLOT_NUMBER {
+    union {
+        struct {
+            ULONG DeviceNumber : 5;
+            ULONG FunctionNumber : 3;
+            ULONG Reserved : 24;
+        } bits;
+        ULONG AsULONG;
+    } u;
+} PCI_SLOT_NUMBER, *PPCI_SLOT_NUMBER;
+
+ULONG HalGetBusDataByOffset(BUS_DATA_TYPE BusDataType, ULONG BusNumber, ULONG SlotNumber,
+                            PVOID Buffer, ULONG Offset, ULONG Length);
+ULONG HalSetBusDataByOffset(BUS_DATA_TYPE BusDataType, ULONG BusNumber, ULONG SlotNumber,
+                            PVOID Buffer, ULONG Offset, ULONG Length);
 
 /*
  * Pageable code and data, as with `#pragma alloc_text(PAGE, ...)` on
@@ -713,7 +890,9 @@ typedef struct _IO_STATUS_BLOCK {
 
 /* Device types (FILE_DEVICE_*); 0x8000 and above are for vendors. */
 typedef ULONG DEVICE_TYPE;
-#define FILE_DEVICE_UNKNOWN 0x00000022
+#define FILE_DEVICE_CONTROLLER   0x00000004
+#define FILE_DEVICE_UNKNOWN      0x00000022
+#define FILE_DEVICE_BUS_EXTENDER 0x0000002a
 
 /* I/O control codes: device type, access, function and buffering method
    in one ULONG. The method says how the I/O manager hands the buffers to
@@ -915,10 +1094,11 @@ typedef struct _DEVICE_OBJECT {
     PDEVOBJ_EXTENSION DeviceObjectExtension;
 } DEVICE_OBJECT, *PDEVICE_OBJECT;
 
-#define DO_BUFFERED_IO         0x00000004 /* reads and writes get a SystemBuffer copy */
-#define DO_EXCLUSIVE           0x00000008
-#define DO_DIRECT_IO           0x00000010 /* reads and writes get an MDL */
-#define DO_DEVICE_INITIALIZING 0x00000080 /* cannot be opened until the driver clears it */
+#define DO_BUFFERED_IO           0x00000004 /* reads and writes get a SystemBuffer copy */
+#define DO_EXCLUSIVE             0x00000008
+#define DO_DIRECT_IO             0x00000010 /* reads and writes get an MDL */
+#define DO_DEVICE_INITIALIZING   0x00000080 /* cannot be opened until the driver clears it */
+#define DO_BUS_ENUMERATED_DEVICE 0x00001000 /* a PDO: a bus driver reported it */
 
 /* An open device. (KeLab has no file systems: this is all of it.) */
 typedef struct _FILE_OBJECT {
@@ -955,6 +1135,193 @@ NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK Desire
 /* What the generic rights mean for files (and devices, and drivers). */
 PGENERIC_MAPPING IoGetFileObjectGenericMapping(VOID);
 
+/* ---- Plug and Play: what the PnP manager and drivers exchange ----
+   (kernel/io/pnp.c, docs/usb.md). The PnP manager finds devices through
+   their bus drivers (IRP_MN_QUERY_DEVICE_RELATIONS), names them
+   (IRP_MN_QUERY_ID), gives each to the driver whose IDs match, gives it
+   resources and starts it (IRP_MN_START_DEVICE), and removes what is
+   gone (IRP_MN_SURPRISE_REMOVAL, IRP_MN_REMOVE_DEVICE). */
+
+#define IRP_MN_START_DEVICE                 0x00
+#define IRP_MN_QUERY_REMOVE_DEVICE          0x01
+#define IRP_MN_REMOVE_DEVICE                0x02
+#define IRP_MN_CANCEL_REMOVE_DEVICE         0x03
+#define IRP_MN_STOP_DEVICE                  0x04
+#define IRP_MN_QUERY_STOP_DEVICE            0x05
+#define IRP_MN_CANCEL_STOP_DEVICE           0x06
+#define IRP_MN_QUERY_DEVICE_RELATIONS       0x07
+#define IRP_MN_QUERY_INTERFACE              0x08
+#define IRP_MN_QUERY_CAPABILITIES           0x09
+#define IRP_MN_QUERY_RESOURCES              0x0A
+#define IRP_MN_QUERY_RESOURCE_REQUIREMENTS  0x0B
+#define IRP_MN_QUERY_DEVICE_TEXT            0x0C
+#define IRP_MN_FILTER_RESOURCE_REQUIREMENTS 0x0D
+#define IRP_MN_QUERY_ID                     0x13
+#define IRP_MN_QUERY_PNP_DEVICE_STATE       0x14
+#define IRP_MN_SURPRISE_REMOVAL             0x17
+
+typedef enum _DEVICE_RELATION_TYPE {
+    BusRelations,
+    EjectionRelations,
+    PowerRelations,
+    RemovalRelations,
+    TargetDeviceRelation,
+    SingleBusRelations,
+    TransportRelations
+} DEVICE_RELATION_TYPE;
+
+/* From pool; whoever receives it frees it. Each PDO in it is referenced
+   by the bus driver that reports it, for the PnP manager. */
+typedef struct _DEVICE_RELATIONS {
+    ULONG Count;
+    struct _DEVICE_OBJECT *Objects[1];
+} DEVICE_RELATIONS, *PDEVICE_RELATIONS;
+
+/* IRP_MN_QUERY_ID: the answer (Information) is a string from pool, a
+   list of strings ending with an empty one for hardware and compatible
+   IDs (REG_MULTI_SZ). */
+typedef enum _BUS_QUERY_ID_TYPE {
+    BusQueryDeviceID = 0,
+    BusQueryHardwareIDs = 1,
+    BusQueryCompatibleIDs = 2,
+    BusQueryInstanceID = 3,
+    BusQueryDeviceSerialNumber = 4,
+    BusQueryContainerID = 5
+} BUS_QUERY_ID_TYPE;
+
+/* Resources: what a device decodes and how it interrupts. "Raw" is as
+   the bus sees it (an MSI message number), "translated" as the processor
+   does (a vector and IRQL). Packed to 4 as NT's. */
+#define CmResourceTypeNull      0
+#define CmResourceTypePort      1
+#define CmResourceTypeInterrupt 2
+#define CmResourceTypeMemory    3
+
+#define CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE 0x0000
+#define CM_RESOURCE_INTERRUPT_LATCHED         0x0001
+#define CM_RESOURCE_INTERRUPT_MESSAGE         0x0002
+#define CM_RESOURCE_MEMORY_READ_WRITE         0x0000
+#define CM_RESOURCE_MEMORY_PREFETCHABLE       0x0004
+#define CM_RESOURCE_PORT_IO                   0x0001
+
+typedef enum _CM_SHARE_DISPOSITION {
+    CmResourceShareUndetermined = 0,
+    CmResourceShareDeviceExclusive,
+    CmResourceShareDriverExclusive,
+    CmResourceShareShared
+} CM_SHARE_DISPOSITION;
+
+#pragma pack(push, 4)
+
+typedef struct _CM_PARTIAL_RESOURCE_DESCRIPTOR {
+    UCHAR Type;             /* CmResourceType* */
+    UCHAR ShareDisposition; /* CM_SHARE_DISPOSITION */
+    USHORT Flags;           /* CM_RESOURCE_* */
+    union {
+        struct {
+            PHYSICAL_ADDRESS Start;
+            ULONG Length;
+        } Port;
+        struct {
+            PHYSICAL_ADDRESS Start;
+            ULONG Length;
+        } Memory;
+        struct {
+            ULONG Level;
+            ULONG Vector;
+            KAFFINITY Affinity;
+        } Interrupt;
+        struct {
+            union {
+                struct {
+                    USHORT Reserved;
+                    USHORT MessageCount; /* raw: the messages granted */
+                    ULONG Vector;
+                    KAFFINITY Affinity;
+                } Raw;
+                struct {
+                    ULONG Level; /* translated, one per message: its IRQL */
+                    ULONG Vector;
+                    KAFFINITY Affinity;
+                } Translated;
+            };
+        } MessageInterrupt;
+    } u;
+} CM_PARTIAL_RESOURCE_DESCRIPTOR, *PCM_PARTIAL_RESOURCE_DESCRIPTOR;
+
+typedef struct _CM_PARTIAL_RESOURCE_LIST {
+    USHORT Version;
+    USHORT Revision;
+    ULONG Count;
+    CM_PARTIAL_RESOURCE_DESCRIPTOR PartialDescriptors[1];
+} CM_PARTIAL_RESOURCE_LIST, *PCM_PARTIAL_RESOURCE_LIST;
+
+typedef struct _CM_FULL_RESOURCE_DESCRIPTOR {
+    INTERFACE_TYPE InterfaceType;
+    ULONG BusNumber;
+    CM_PARTIAL_RESOURCE_LIST PartialResourceList;
+} CM_FULL_RESOURCE_DESCRIPTOR, *PCM_FULL_RESOURCE_DESCRIPTOR;
+
+typedef struct _CM_RESOURCE_LIST {
+    ULONG Count;
+    CM_FULL_RESOURCE_DESCRIPTOR List[1];
+} CM_RESOURCE_LIST, *PCM_RESOURCE_LIST;
+
+/* What a device needs (IRP_MN_QUERY_RESOURCE_REQUIREMENTS, from pool).
+   (NT's also has alternatives, affinity and priority policies; KeLab
+   takes memory and ports where the firmware put them, and grants message
+   interrupts: MinimumVector to MaximumVector messages.) */
+typedef struct _IO_RESOURCE_DESCRIPTOR {
+    UCHAR Option;
+    UCHAR Type; /* CmResourceType* */
+    UCHAR ShareDisposition;
+    UCHAR Spare1;
+    USHORT Flags;
+    USHORT Spare2;
+    union {
+        struct {
+            ULONG Length;
+            ULONG Alignment;
+            PHYSICAL_ADDRESS MinimumAddress;
+            PHYSICAL_ADDRESS MaximumAddress;
+        } Port;
+        struct {
+            ULONG Length;
+            ULONG Alignment;
+            PHYSICAL_ADDRESS MinimumAddress;
+            PHYSICAL_ADDRESS MaximumAddress;
+        } Memory;
+        struct {
+            ULONG MinimumVector;
+            ULONG MaximumVector;
+            KAFFINITY TargetedProcessors;
+        } Interrupt;
+    } u;
+} IO_RESOURCE_DESCRIPTOR, *PIO_RESOURCE_DESCRIPTOR;
+
+typedef struct _IO_RESOURCE_LIST {
+    USHORT Version;
+    USHORT Revision;
+    ULONG Count;
+    IO_RESOURCE_DESCRIPTOR Descriptors[1];
+} IO_RESOURCE_LIST, *PIO_RESOURCE_LIST;
+
+typedef struct _IO_RESOURCE_REQUIREMENTS_LIST {
+    ULONG ListSize; /* bytes, all of it */
+    INTERFACE_TYPE InterfaceType;
+    ULONG BusNumber;
+    ULONG SlotNumber;
+    ULONG Reserved[3];
+    ULONG AlternativeLists; /* KeLab: 1 */
+    IO_RESOURCE_LIST List[1];
+} IO_RESOURCE_REQUIREMENTS_LIST, *PIO_RESOURCE_REQUIREMENTS_LIST;
+
+#pragma pack(pop)
+
+/* A bus driver's children changed: the PnP manager will ask it for its
+   bus relations again (in its own thread). Any IRQL up to DISPATCH_LEVEL. */
+VOID IoInvalidateDeviceRelations(struct _DEVICE_OBJECT *DeviceObject, DEVICE_RELATION_TYPE Type);
+
 /* ---- IRPs ---- */
 
 #define POINTER_ALIGNMENT __attribute__((aligned(8)))
@@ -985,6 +1352,19 @@ typedef struct _IO_STACK_LOCATION {
             ULONG POINTER_ALIGNMENT IoControlCode;
             PVOID Type3InputBuffer;
         } DeviceIoControl;
+        struct {
+            DEVICE_RELATION_TYPE Type;
+        } QueryDeviceRelations;
+        struct {
+            BUS_QUERY_ID_TYPE IdType;
+        } QueryId;
+        struct {
+            PIO_RESOURCE_REQUIREMENTS_LIST IoResourceRequirementList;
+        } FilterResourceRequirements;
+        struct {
+            PCM_RESOURCE_LIST AllocatedResources;
+            PCM_RESOURCE_LIST AllocatedResourcesTranslated;
+        } StartDevice;
         struct {
             PVOID Argument1;
             PVOID Argument2;
@@ -1244,14 +1624,29 @@ __attribute__((noreturn)) VOID RtlAssert(PVOID FailedAssertion, PVOID FileName, 
 typedef struct _KELAB_BUILTIN_DRIVER_ENTRY {
     PCWSTR Name;
     PDRIVER_INITIALIZE DriverEntry;
-    ULONG LoadOrder;    /* lower loads first */
-    PCWSTR AddDeviceTo; /* the device whose stack its AddDevice joins, or NULL */
+    ULONG LoadOrder;           /* lower loads first */
+    PCWSTR AddDeviceTo;        /* the device whose stack its AddDevice joins, or NULL */
+    const PCWSTR *HardwareIds; /* a PnP driver's: the IDs it drives, NULL-terminated */
 } KELAB_BUILTIN_DRIVER_ENTRY;
 
 #define KELAB_BUILTIN_DRIVER(driverEntry, name, loadOrder, addDeviceTo)                            \
     static const KELAB_BUILTIN_DRIVER_ENTRY KeLabBuiltinDriver_##driverEntry                       \
         __attribute__((section(".kdrivers"), used, aligned(8))) = {name, driverEntry, loadOrder,   \
-                                                                   addDeviceTo}
+                                                                   addDeviceTo, NULL}
+
+/*
+ * KeLab addition: a Plug and Play driver, the INF's role. It is not
+ * loaded at boot: the PnP manager loads it when a device reports one of
+ * HardwareIds among its hardware or compatible IDs (most specific first,
+ * as Windows ranks them), and calls its AddDevice with the device's PDO:
+ *
+ *     static const PCWSTR XhciIds[] = {L"PCI\\CC_0C0330", NULL};
+ *     KELAB_PNP_DRIVER(XhciDriverEntry, L"\\Driver\\xhci", XhciIds);
+ */
+#define KELAB_PNP_DRIVER(driverEntry, name, hardwareIds)                                           \
+    static const KELAB_BUILTIN_DRIVER_ENTRY KeLabBuiltinDriver_##driverEntry                       \
+        __attribute__((section(".kdrivers"), used, aligned(8))) = {name, driverEntry, 0, NULL,     \
+                                                                   hardwareIds}
 
 /*
  * KeLab addition: a command of the shell on the serial console

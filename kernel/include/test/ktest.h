@@ -20,6 +20,14 @@
  *     KTEST_DEATH(pool, double_free, BAD_POOL_CALLER, 0x7, 0, KT_ANY, KT_ANY)
  *     { ... }
  *
+ * A test that needs the HSI dongle attached says how the dongle must be
+ * started ("key=value,flag", for hsi-dongle --key value --flag); the
+ * runner boots such tests with that dongle, and a boot runs only the
+ * tests whose dongle is the one kelab.dongle says it has:
+ *
+ *     KTEST_DONGLE(usb, bulk_loopback, "mode=loopback,test")
+ *     { ... }
+ *
  * KT_EXPECT_* record a failure and continue; KT_ASSERT_* also end the test
  * (they return from the test function, so use them only in its body).
  */
@@ -40,23 +48,28 @@ typedef struct _KTEST_CASE {
     BOOLEAN Demo; /* fails on purpose: only visible with kelab.demo (demo_test.c) */
     ULONG DeathCode;
     ULONG_PTR DeathParameters[4]; /* KT_ANY where any value is fine */
+    PCSTR Dongle;                 /* the dongle it needs, or NULL */
 } KTEST_CASE;
 
-#define KTEST_REGISTER(suite, name, death, demo, code, p1, p2, p3, p4)                             \
+#define KTEST_REGISTER(suite, name, death, demo, code, p1, p2, p3, p4, dongle)                     \
     static VOID KtTest_##suite##_##name(VOID);                                                     \
     static const KTEST_CASE KtCase_##suite##_##name                                                \
         __attribute__((section(".ktest"), used, aligned(8))) = {                                   \
             #suite, #name, KtTest_##suite##_##name, __FILE__, __LINE__, death,                     \
-            demo,   code,  {p1, p2, p3, p4}};                                                      \
+            demo,   code,  {p1, p2, p3, p4},        dongle};                                       \
     static VOID KtTest_##suite##_##name(VOID)
 
-#define KTEST(suite, name) KTEST_REGISTER(suite, name, FALSE, FALSE, 0, 0, 0, 0, 0)
+#define KTEST(suite, name) KTEST_REGISTER(suite, name, FALSE, FALSE, 0, 0, 0, 0, 0, NULL)
 #define KTEST_DEATH(suite, name, code, p1, p2, p3, p4)                                             \
-    KTEST_REGISTER(suite, name, TRUE, FALSE, code, p1, p2, p3, p4)
+    KTEST_REGISTER(suite, name, TRUE, FALSE, code, p1, p2, p3, p4, NULL)
+#define KTEST_DONGLE(suite, name, dongle)                                                          \
+    KTEST_REGISTER(suite, name, FALSE, FALSE, 0, 0, 0, 0, 0, dongle)
+#define KTEST_DEATH_DONGLE(suite, name, dongle, code, p1, p2, p3, p4)                              \
+    KTEST_REGISTER(suite, name, TRUE, FALSE, code, p1, p2, p3, p4, dongle)
 /* Tests that fail on purpose, to check that failures are reported. */
-#define KTEST_DEMO(suite, name) KTEST_REGISTER(suite, name, FALSE, TRUE, 0, 0, 0, 0, 0)
+#define KTEST_DEMO(suite, name) KTEST_REGISTER(suite, name, FALSE, TRUE, 0, 0, 0, 0, 0, NULL)
 #define KTEST_DEMO_DEATH(suite, name, code, p1, p2, p3, p4)                                        \
-    KTEST_REGISTER(suite, name, TRUE, TRUE, code, p1, p2, p3, p4)
+    KTEST_REGISTER(suite, name, TRUE, TRUE, code, p1, p2, p3, p4, NULL)
 
 /* Comparison operators understood by KtCheck. */
 typedef enum _KT_OP { KtEq, KtNe, KtLt, KtLe, KtGt, KtGe } KT_OP;
